@@ -1,0 +1,69 @@
+"""`create_app(settings)`: routers, middleware, error handlers, lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from genfire_server import __version__, openapi
+from genfire_server.accounts.endpoints import router as accounts_router
+from genfire_server.auth.dependencies import Public
+from genfire_server.auth.endpoints import router as oauth_router
+from genfire_server.catalog.endpoints import router as catalog_router
+from genfire_server.context import AppContext
+from genfire_server.credits.endpoints import router as credits_router
+from genfire_server.health.endpoints import router as health_router
+from genfire_server.kit import error_handlers
+from genfire_server.kit.middleware import RequestContextMiddleware
+from genfire_server.settings import Settings
+from genfire_server.voices.endpoints import router as voices_router
+from genfire_server.web import docs
+
+API_ROUTERS = [oauth_router, accounts_router, credits_router, catalog_router, voices_router]
+
+
+def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
+    """Build the ASGI application. Pass `context` to share a database with the caller (tests)."""
+    settings = settings or (context.settings if context else Settings())
+    ctx = context or AppContext.create(settings)
+    owns_context = context is None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_context:
+                await ctx.db.dispose()
+
+    app = FastAPI(
+        title="GenFire Public API",
+        version=__version__,
+        openapi_url=None,  # served below, relative to /v1
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    error_handlers.install(app)
+    app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
+
+    app.include_router(health_router)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=openapi.API_PREFIX)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
+
+    document: dict[str, Any] = {}
+
+    @app.get("/v1/openapi.json", include_in_schema=False, dependencies=[Public])
+    async def openapi_document() -> JSONResponse:
+        if not document:
+            document.update(openapi.build(app, settings.public_url))
+        return JSONResponse(document)
+
+    return app

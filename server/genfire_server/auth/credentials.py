@@ -1,0 +1,58 @@
+"""Credential formats: how keys and client secrets look, are minted and are checked."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as _secrets
+from dataclasses import dataclass
+
+from genfire_server.kit.ids import random_token
+
+API_KEY_PREFIX = "gfa_live_"
+OAUTH_CLIENT_PREFIX = "gfo_oauth_"
+OAUTH_SECRET_PREFIX = "gfs_live_"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def matches(secret: str, stored_digest: str) -> bool:
+    return hmac.compare_digest(digest(secret), stored_digest)
+
+
+@dataclass(frozen=True)
+class MintedKey:
+    key_id: str
+    api_key: str
+    secret_digest: str
+
+
+def mint_api_key() -> MintedKey:
+    """`gfa_live_<public id>.<secret>`; the public id locates the row, the secret proves it."""
+    public_id = random_token(16)
+    secret = _secrets.token_urlsafe(27)  # 36 characters, 216 bits
+    return MintedKey(f"key_{public_id}", f"{API_KEY_PREFIX}{public_id}.{secret}", digest(secret))
+
+
+def split_api_key(token: str) -> tuple[str, str] | None:
+    """`(key id, secret)` of a well-formed API key, else None."""
+    if not token.startswith(API_KEY_PREFIX):
+        return None
+    public_id, dot, secret = token[len(API_KEY_PREFIX) :].partition(".")
+    if not dot or not public_id or not secret or len(public_id) > 32:
+        return None
+    return f"key_{public_id}", secret
+
+
+@dataclass(frozen=True)
+class MintedClient:
+    client_id: str
+    client_secret: str
+    secret_digest: str
+
+
+def mint_oauth_client() -> MintedClient:
+    secret = OAUTH_SECRET_PREFIX + _secrets.token_urlsafe(32)
+    return MintedClient(OAUTH_CLIENT_PREFIX + random_token(20), secret, digest(secret))

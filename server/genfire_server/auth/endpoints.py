@@ -1,0 +1,140 @@
+"""`POST /oauth/token`: the OAuth 2.0 client-credentials grant (RFC 6749 section 4.4)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from genfire_server.auth import scopes as scope_rules
+from genfire_server.auth import service, tokens
+from genfire_server.auth.dependencies import Public
+from genfire_server.auth.schemas import TokenResponse
+from genfire_server.dependencies import Context, Session
+from genfire_server.kit.errors import OAuthError
+from genfire_server.kit.responses import errors
+
+router = APIRouter(tags=["Authentication"], dependencies=[Public])
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_MAX_BODY = 16 * 1024
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The token request's parameters, from a JSON or a form-encoded body."""
+    raw = await request.body()
+    if len(raw) > _MAX_BODY:
+        raise OAuthError("invalid_request", "The request body is too large.")
+    if not raw.strip():
+        return {}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        names = [name for name, _ in pairs]
+        if len(names) != len(set(names)):
+            raise OAuthError("invalid_request", "Each parameter may appear only once.")
+        return dict(pairs)
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OAuthError("invalid_request", "The request body is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise OAuthError("invalid_request", "The request body must be a JSON object.")
+    return body
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization")
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise OAuthError("invalid_client", "Malformed HTTP Basic credentials.", status=401) from exc
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise OAuthError("invalid_client", "Malformed HTTP Basic credentials.", status=401)
+    # RFC 6749 section 2.3.1: both halves are form-urlencoded before base64.
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _string(form: dict[str, Any], name: str) -> str | None:
+    value = form.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise OAuthError("invalid_request", f"{name} must be a string.")
+    return value
+
+
+@router.post(
+    "/oauth/token",
+    response_model=TokenResponse,
+    responses=errors(400, 401),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/TokenRequest"}},
+                "application/x-www-form-urlencoded": {
+                    "schema": {"$ref": "#/components/schemas/TokenRequest"}
+                },
+            },
+        }
+    },
+)
+async def issue_token(request: Request, ctx: Context, session: Session) -> JSONResponse:
+    """Exchange OAuth client credentials for a bearer access token (no refresh token).
+
+    Credentials go in the body or in HTTP Basic auth (`client_id:client_secret`), not both.
+    """
+    form = await _form(request)
+    grant_type = _string(form, "grant_type")
+    if not grant_type:
+        raise OAuthError("invalid_request", "grant_type is required.")
+    if grant_type != "client_credentials":
+        raise OAuthError(
+            "unsupported_grant_type", f"grant_type '{grant_type}' is not supported; use client_credentials."
+        )
+    body_id, body_secret = _string(form, "client_id"), _string(form, "client_secret")
+    basic = _basic_credentials(request)
+    if basic is not None and (body_id or body_secret):
+        if body_secret or body_id != basic[0]:
+            raise OAuthError("invalid_request", "Send client credentials in one place only.")
+    client_id, secret = basic if basic is not None else (body_id, body_secret)
+    if not client_id or not secret:
+        raise OAuthError("invalid_request", "client_id and client_secret are required.")
+
+    client = await service.verify_client(session, client_id, secret)
+    if client is None:
+        raise OAuthError("invalid_client", "Unknown client or wrong secret.", status=401)
+
+    allowed = client.scopes.split()
+    requested = scope_rules.parse(_string(form, "scope"))
+    if requested:
+        bad = scope_rules.unknown(requested)
+        if bad:
+            raise OAuthError("invalid_scope", f"Unknown scope(s): {' '.join(bad)}.")
+        if not scope_rules.subset(requested, allowed):
+            extra = [s for s in requested if not scope_rules.subset([s], allowed)]
+            raise OAuthError("invalid_scope", f"The client may not request: {' '.join(extra)}.")
+    granted = scope_rules.serialize(requested or allowed)
+
+    await service.touch_client(session, client.id)
+    ttl = ctx.settings.access_token_ttl_seconds
+    token = tokens.issue(
+        key=ctx.settings.resolved_secret_key,
+        issuer=ctx.settings.public_url,
+        account_id=client.account_id,
+        client_id=client.id,
+        scope=granted,
+        ttl_seconds=ttl,
+    )
+    body = TokenResponse(access_token=token, expires_in=ttl, scope=granted)
+    return JSONResponse(body.model_dump(), headers=_NO_STORE)
+

@@ -1,0 +1,169 @@
+"""Authenticate bearer credentials and mint new ones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genfire_server.auth import credentials, tokens
+from genfire_server.auth import scopes as scope_rules
+from genfire_server.auth.principal import Principal
+from genfire_server.kit.clock import utcnow
+from genfire_server.kit.errors import InvalidApiKey, NotFound
+from genfire_server.models import Account, ApiKey, OAuthClient
+from genfire_server.settings import Settings
+
+
+async def authenticate(
+    session: AsyncSession, token: str, settings: Settings
+) -> tuple[Principal, datetime | None]:
+    """Resolve a bearer token to a principal; raises `InvalidApiKey` for anything else.
+
+    Also returns the credential's `last_used_at` so the caller can decide whether to
+    refresh it (see `touch`).
+    """
+    parts = credentials.split_api_key(token)
+    if parts is not None:
+        key_id, secret = parts
+        row = (
+            await session.execute(
+                select(ApiKey, Account.status)
+                .join(Account, Account.id == ApiKey.account_id)
+                .where(ApiKey.id == key_id)
+            )
+        ).one_or_none()
+        if row is None:
+            raise InvalidApiKey()
+        key, account_status = row
+        now = utcnow()
+        if (
+            not credentials.matches(secret, key.secret_hash)
+            or key.revoked_at is not None
+            or (key.expires_at is not None and key.expires_at <= now)
+            or account_status != "active"
+        ):
+            raise InvalidApiKey()
+        principal = Principal(key.account_id, frozenset(key.scopes.split()), key.id, "api_key")
+        return principal, key.last_used_at
+
+    claims = tokens.verify(token, key=settings.resolved_secret_key, issuer=settings.public_url)
+    if claims is None:
+        raise InvalidApiKey()
+    row = (
+        await session.execute(
+            select(OAuthClient, Account.status)
+            .join(Account, Account.id == OAuthClient.account_id)
+            .where(OAuthClient.id == claims.client_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise InvalidApiKey()
+    client, account_status = row
+    if (
+        client.revoked_at is not None
+        or client.account_id != claims.account_id
+        or account_status != "active"
+    ):
+        raise InvalidApiKey()
+    # A token never carries more than its client has now, even if the client was narrowed.
+    held = set(client.scopes.split())
+    granted = frozenset(s for s in claims.scopes if scope_rules.subset([s], held))
+    return Principal(client.account_id, granted, client.id, "oauth_token"), client.last_used_at
+
+
+def needs_touch(last_used_at: datetime | None, settings: Settings) -> bool:
+    if last_used_at is None:
+        return True
+    resolution = timedelta(seconds=settings.api_key_last_used_resolution_seconds)
+    return utcnow() - last_used_at >= resolution
+
+
+async def touch(session: AsyncSession, principal: Principal) -> None:
+    """Record that the credential was used just now."""
+    table = ApiKey if principal.kind == "api_key" else OAuthClient
+    await session.execute(
+        update(table).where(table.id == principal.credential_id).values(last_used_at=utcnow())
+    )
+
+
+async def touch_client(session: AsyncSession, client_id: str) -> None:
+    await session.execute(
+        update(OAuthClient).where(OAuthClient.id == client_id).values(last_used_at=utcnow())
+    )
+
+
+async def create_api_key(
+    session: AsyncSession,
+    account_id: str,
+    scopes: list[str],
+    label: str | None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Mint a key; the plaintext is returned here once and never stored."""
+    minted = credentials.mint_api_key()
+    key = ApiKey(
+        id=minted.key_id,
+        account_id=account_id,
+        secret_hash=minted.secret_digest,
+        scopes=scope_rules.serialize(scopes),
+        label=label,
+        created_at=utcnow(),
+        last_used_at=None,
+        expires_at=expires_at,
+        revoked_at=None,
+    )
+    session.add(key)
+    await session.flush()
+    return key, minted.api_key
+
+
+async def revoke_api_key(session: AsyncSession, key_id: str) -> ApiKey:
+    key = await session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"No API key {key_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await session.flush()
+    return key
+
+
+async def create_oauth_client(
+    session: AsyncSession, account_id: str, scopes: list[str], label: str | None
+) -> tuple[OAuthClient, str]:
+    minted = credentials.mint_oauth_client()
+    client = OAuthClient(
+        id=minted.client_id,
+        account_id=account_id,
+        secret_hash=minted.secret_digest,
+        scopes=scope_rules.serialize(scopes),
+        label=label,
+        created_at=utcnow(),
+        last_used_at=None,
+        revoked_at=None,
+    )
+    session.add(client)
+    await session.flush()
+    return client, minted.client_secret
+
+
+async def verify_client(session: AsyncSession, client_id: str, secret: str) -> OAuthClient | None:
+    """The active client these credentials prove, or None."""
+    row = (
+        await session.execute(
+            select(OAuthClient, Account.status)
+            .join(Account, Account.id == OAuthClient.account_id)
+            .where(OAuthClient.id == client_id)
+        )
+    ).one_or_none()
+    if row is None:
+        # Same work as a real check, so timing does not reveal which client ids exist.
+        credentials.matches(secret, "0" * 64)
+        return None
+    client, account_status = row
+    if not credentials.matches(secret, client.secret_hash):
+        return None
+    if client.revoked_at is not None or account_status != "active":
+        return None
+    return client

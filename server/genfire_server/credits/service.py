@@ -1,0 +1,169 @@
+"""The ledger primitives every other domain uses: grant, hold, capture, release.
+
+Each changes a balance and appends its ledger entry in the caller's transaction, so
+the balance always equals the sum of the entries. Holds debit the balance when taken
+(`UPDATE ... WHERE balance >= amount`, atomic on SQLite and PostgreSQL), so concurrent
+holds can never overdraw it. Capture and release settle a hold exactly once: a second
+call is a no-op that reports the state the first one left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genfire_server.credits.amounts import to_public
+from genfire_server.kit.clock import utcnow
+from genfire_server.kit.errors import InsufficientCredits, NotFound
+from genfire_server.kit.ids import new_id
+from genfire_server.models import CreditBalance, CreditHold, CreditLedgerEntry
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    hold_id: str
+    status: str
+    amount_milli: int
+    captured_milli: int | None
+
+
+async def open_balance(session: AsyncSession, account_id: str) -> None:
+    """Create the zero balance row of a new account."""
+    session.add(CreditBalance(account_id=account_id, balance_milli=0, updated_at=utcnow()))
+    await session.flush()
+
+
+async def balance_milli(session: AsyncSession, account_id: str) -> int:
+    value = await session.scalar(
+        select(CreditBalance.balance_milli).where(CreditBalance.account_id == account_id)
+    )
+    if value is None:
+        raise NotFound(f"Account {account_id} has no credit balance.")
+    return value
+
+
+async def _apply(
+    session: AsyncSession,
+    account_id: str,
+    delta_milli: int,
+    *,
+    kind: str,
+    reason: str | None,
+    hold_id: str | None = None,
+) -> int:
+    """Move the balance by `delta_milli` (refusing to go below zero) and record the entry."""
+    statement = (
+        update(CreditBalance)
+        .where(CreditBalance.account_id == account_id)
+        .values(balance_milli=CreditBalance.balance_milli + delta_milli, updated_at=utcnow())
+        .returning(CreditBalance.balance_milli)
+    )
+    if delta_milli < 0:
+        statement = statement.where(CreditBalance.balance_milli >= -delta_milli)
+    new_balance = (await session.execute(statement)).scalar_one_or_none()
+    if new_balance is None:
+        current = await session.scalar(
+            select(CreditBalance.balance_milli).where(CreditBalance.account_id == account_id)
+        )
+        if current is None:
+            raise NotFound(f"Account {account_id} has no credit balance.")
+        raise InsufficientCredits(
+            f"This needs {to_public(-delta_milli)} credits; the balance is {to_public(current)}."
+        )
+    session.add(
+        CreditLedgerEntry(
+            id=new_id("cle"),
+            account_id=account_id,
+            kind=kind,
+            amount_milli=delta_milli,
+            balance_after_milli=new_balance,
+            hold_id=hold_id,
+            reason=reason,
+            created_at=utcnow(),
+        )
+    )
+    await session.flush()
+    return new_balance
+
+
+async def grant(session: AsyncSession, account_id: str, amount_milli: int, reason: str) -> int:
+    """Add credits (a purchase, a promotion, an operator's grant). Returns the new balance."""
+    if amount_milli <= 0:
+        raise ValueError("a grant must be positive")
+    return await _apply(session, account_id, amount_milli, kind="grant", reason=reason)
+
+
+async def adjust(session: AsyncSession, account_id: str, delta_milli: int, reason: str) -> int:
+    """An operator's correction in either direction; never below zero."""
+    if delta_milli == 0:
+        raise ValueError("an adjustment must change the balance")
+    return await _apply(session, account_id, delta_milli, kind="adjustment", reason=reason)
+
+
+async def hold(
+    session: AsyncSession, account_id: str, amount_milli: int, *, reference: str | None = None
+) -> HoldResult:
+    """Reserve credits for work about to start; raises `InsufficientCredits` (402) if short."""
+    if amount_milli <= 0:
+        raise ValueError("a hold must be positive")
+    hold_id = new_id("hold")
+    # The hold row first: the ledger entry references it.
+    session.add(
+        CreditHold(
+            id=hold_id,
+            account_id=account_id,
+            amount_milli=amount_milli,
+            captured_milli=None,
+            status="held",
+            reference=reference,
+            created_at=utcnow(),
+            settled_at=None,
+        )
+    )
+    await session.flush()
+    await _apply(
+        session, account_id, -amount_milli, kind="hold", reason=reference, hold_id=hold_id
+    )
+    return HoldResult(hold_id, "held", amount_milli, None)
+
+
+async def _settle(session: AsyncSession, hold_id: str, status: str, charge_milli: int) -> HoldResult:
+    claimed = await session.execute(
+        update(CreditHold)
+        .where(
+            CreditHold.id == hold_id,
+            CreditHold.status == "held",
+            CreditHold.amount_milli >= charge_milli,
+        )
+        .values(status=status, captured_milli=charge_milli, settled_at=utcnow())
+        .returning(CreditHold.account_id, CreditHold.amount_milli)
+    )
+    row = claimed.one_or_none()
+    if row is None:
+        existing = await session.get(CreditHold, hold_id)
+        if existing is None:
+            raise NotFound(f"No credit hold {hold_id}.")
+        if existing.status == "held":
+            raise ValueError(f"cannot capture {charge_milli} from a hold of {existing.amount_milli}")
+        return HoldResult(existing.id, existing.status, existing.amount_milli, existing.captured_milli)
+    account_id, amount_milli = row
+    refund = amount_milli - charge_milli
+    if refund:
+        await _apply(
+            session, account_id, refund, kind="release", reason=f"{status} {hold_id}", hold_id=hold_id
+        )
+    return HoldResult(hold_id, status, amount_milli, charge_milli)
+
+
+async def capture(session: AsyncSession, hold_id: str, charge_milli: int) -> HoldResult:
+    """Charge `charge_milli` of a hold and give back the rest. Idempotent."""
+    if charge_milli < 0:
+        raise ValueError("a charge cannot be negative")
+    return await _settle(session, hold_id, "captured", charge_milli)
+
+
+async def release(session: AsyncSession, hold_id: str) -> HoldResult:
+    """Give a whole hold back (the work failed or was cancelled). Idempotent."""
+    return await _settle(session, hold_id, "released", 0)

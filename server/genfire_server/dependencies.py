@@ -1,0 +1,36 @@
+"""Request-scoped dependencies shared by every domain's endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genfire_server.context import AppContext
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_session(request: Request, ctx: Context) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: reads for safe methods, a write transaction otherwise.
+
+    It commits when the endpoint returns and rolls back when it raises, before the
+    response is sent (`scope="function"`), so a client never sees a success that was
+    not committed.
+    """
+    factory = ctx.db.read if request.method in _READ_METHODS else ctx.db.write
+    async with factory() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]

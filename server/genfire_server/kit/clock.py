@@ -1,0 +1,19 @@
+"""Time, in one place, so tests can move it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC, truncated to milliseconds (the contract's precision)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def isoformat(value: datetime) -> str:
+    """`2026-03-25T12:00:00.000Z`: the timestamp format every contract example uses."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

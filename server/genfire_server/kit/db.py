@@ -1,0 +1,112 @@
+"""Database engines and sessions, the same API on SQLite and PostgreSQL.
+
+SQLite allows one writer at a time. A transaction that reads and then writes can fail
+with SQLITE_BUSY_SNAPSHOT (the busy timeout cannot help it), and writers that poll the
+busy handler wait up to 100 ms after the lock frees. So on SQLite:
+
+- write transactions start with `BEGIN IMMEDIATE` (they take the write lock up front), and
+  writers of this process queue on an asyncio lock first, so they hand the lock over
+  without polling; `busy_timeout` covers other processes (the admin CLI, a worker);
+- read transactions start with a plain `BEGIN` and never block or get blocked (WAL).
+
+On PostgreSQL both kinds are ordinary READ COMMITTED transactions; correctness under
+concurrency comes from guarded conditional updates, never from the lock above.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from genfire_server.settings import Settings
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Own the transaction boundaries ourselves (see `_begin`), pysqlite's are wrong for us.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
+
+
+def _begin(statement: str) -> Any:
+    def on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(statement)
+
+    return on_begin
+
+
+class Database:
+    """Owns the engines of one process. `read()` and `write()` give sessions that commit on exit."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        if self.is_sqlite:
+            self.write_engine = self._sqlite_engine(url, "BEGIN IMMEDIATE", pool_size, busy_timeout_ms)
+            self.read_engine = self._sqlite_engine(url, "BEGIN", pool_size, busy_timeout_ms)
+        else:
+            self.write_engine = create_async_engine(
+                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            self.read_engine = self.write_engine
+        self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @staticmethod
+    def _sqlite_engine(url: str, begin: str, pool_size: int, busy_timeout_ms: int) -> AsyncEngine:
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+        event.listen(engine.sync_engine, "begin", _begin(begin))
+        return engine
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            busy_timeout_ms=settings.db_busy_timeout_ms,
+        )
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A read-write transaction: committed when the block exits cleanly, else rolled back."""
+        if self._write_lock is None:
+            async with self._write_sessions.begin() as session:
+                yield session
+            return
+        async with self._write_lock, self._write_sessions.begin() as session:
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction; it never waits for writers."""
+        async with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
+    async def ping(self) -> None:
+        async with self.read_engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()

@@ -1,0 +1,55 @@
+"""The OpenAPI 3.1 document, generated from the routes and schemas.
+
+Paths are written relative to the `/v1` server, as the contract and its clients use them,
+and every operation states the scope its route requires.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from genfire_server.auth.schemas import TokenRequest
+from genfire_server.kit.responses import Problem
+from genfire_server.routes import required_scope
+
+API_PREFIX = "/v1"
+
+
+def build(app: FastAPI, public_url: str) -> dict[str, Any]:
+    routes = [route for route in app.routes if isinstance(route, APIRoute)]
+    document = get_openapi(
+        title="GenFire Public API",
+        version=app.version,
+        summary="Images, video, speech, music, workflows and batches as asynchronous runs.",
+        description=(
+            "Send `Authorization: Bearer <API key or OAuth access token>` on every protected "
+            "endpoint. Errors are `application/problem+json` with a stable `code`. "
+            "Long-running operations return a run; poll `GET /runs/{runId}`."
+        ),
+        routes=routes,
+        servers=[{"url": f"{public_url}{API_PREFIX}"}],
+    )
+    scopes = {(route.path, method.lower()): required_scope(route) for route in routes for method in route.methods}
+    paths: dict[str, Any] = {}
+    for path, operations in document.get("paths", {}).items():
+        if not path.startswith(API_PREFIX + "/"):
+            continue
+        for method, operation in operations.items():
+            scope = scopes.get((path, method))
+            if scope is None:
+                operation["security"] = []
+            else:
+                operation["x-required-scope"] = scope
+                operation["description"] = (
+                    f"{operation.get('description', '').strip()}\n\nRequired scope: `{scope}`."
+                ).strip()
+        paths[path[len(API_PREFIX) :]] = operations
+    document["paths"] = paths
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema()
+    schemas["TokenRequest"] = TokenRequest.model_json_schema()
+    return document

@@ -1,0 +1,97 @@
+"""Every operator knob, read from `GENFIRE_*` environment variables (or a `.env` file).
+
+`docs/operations.md` documents each one; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogFormat = Literal["json", "text"]
+
+
+class Settings(BaseSettings):
+    """Server configuration. Construct once per process and pass it down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GENFIRE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Holds the SQLite database, stored files and the generated secret key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL. Default: sqlite+aiosqlite:///<data_dir>/genfire.db.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="Base URL clients reach this server at; used to build absolute URLs.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Signs access tokens and file URLs. When unset, one is generated on first start "
+            "and kept in <data_dir>/secret-key (set it explicitly when running several processes "
+            "on different machines)."
+        ),
+    )
+    access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    api_key_last_used_resolution_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="last_used_at is written at most this often per key, so reads stay reads.",
+    )
+    db_pool_size: int = Field(default=10, ge=1)
+    db_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    log_level: str = "INFO"
+    log_format: LogFormat = "json"
+    access_log: bool = True
+    dev_account_email: str = "dev@localhost"
+    dev_account_credits: int = Field(default=10_000, ge=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'genfire.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def resolved_secret_key(self) -> bytes:
+        """The configured key, or one generated once and persisted (mode 600) in the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret-key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            write_private_file(path, secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+def write_private_file(path: Path, content: str) -> None:
+    """Write a file readable only by its owner, without a window where it is world-readable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content + "\n")
+    tmp.replace(path)
