@@ -6,6 +6,7 @@ Secrets (API keys, OAuth client secrets) appear in that result once and are neve
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,9 @@ async def create_account(
     return Outcome(data, [f"Created account {account.id} <{account.email}>."])
 
 
-async def create_key(db: Database, *, account: str, scopes: str | None, label: str | None) -> Outcome:
+async def create_key(
+    db: Database, *, account: str, scopes: str | None, label: str | None
+) -> Outcome:
     granted = scope_rules.validated(scopes, default=[scope_rules.ALL])
     async with db.write() as session:
         owner = await accounts.resolve(session, account)
@@ -93,7 +96,9 @@ async def grant_credits(db: Database, *, account: str, amount: str, reason: str)
         else:
             balance = await credits.adjust(session, owner.id, delta, reason)
     data = {"account_id": owner.id, "amount": to_public(delta), "balance": to_public(balance)}
-    return Outcome(data, [f"{owner.email}: {to_public(delta):+} credits, balance {to_public(balance)}."])
+    return Outcome(
+        data, [f"{owner.email}: {to_public(delta):+} credits, balance {to_public(balance)}."]
+    )
 
 
 async def create_oauth_client(
@@ -127,6 +132,10 @@ async def list_accounts(db: Database) -> Outcome:
     return Outcome(listed, text or ["No accounts."])
 
 
+def _read_if_exists(path: Path) -> str | None:
+    return path.read_text().strip() if path.exists() else None
+
+
 async def ensure_dev_account(db: Database, settings: Settings, key_file: Path) -> Outcome:
     """The development account with its credits and a `*` key saved in `key_file`.
 
@@ -145,29 +154,38 @@ async def ensure_dev_account(db: Database, settings: Settings, key_file: Path) -
                 plan="development",
                 credits_milli=settings.dev_account_credits * 1000,
             )
-        if key_file.exists():
-            existing = key_file.read_text().strip()
+        existing = await asyncio.to_thread(_read_if_exists, key_file)
+        if existing:
             try:
                 principal, _ = await auth.authenticate(session, existing, settings)
                 if principal.account_id == account.id and scope_rules.ALL in principal.scopes:
                     return Outcome(
-                        {"account": _account_json(account), "key_file": str(key_file), "created": False},
+                        {
+                            "account": _account_json(account),
+                            "key_file": str(key_file),
+                            "created": False,
+                        },
                         [f"Development account {email}: reusing the API key in {key_file}."],
                     )
             except InvalidApiKey:
                 pass
-        key, plaintext = await auth.create_api_key(
+        _key, plaintext = await auth.create_api_key(
             session, account.id, [scope_rules.ALL], "development (make run)"
         )
         account_data = _account_json(account)
     write_private_file(key_file, plaintext)
     verb = "Created" if created else "Found"
     return Outcome(
-        {"account": account_data, "key_file": str(key_file), "api_key": plaintext, "created": created},
+        {
+            "account": account_data,
+            "key_file": str(key_file),
+            "api_key": plaintext,
+            "created": created,
+        },
         [
-            f"{verb} development account {email} ({settings.dev_account_credits} credits at creation).",
+            f"{verb} development account {email} "
+            f"({settings.dev_account_credits} credits at creation).",
             f"API key (scope *), saved to {key_file}:",
             f"  {plaintext}",
         ],
     )
-

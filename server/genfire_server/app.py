@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 
-from genfire_server import __version__, openapi
+from genfire_server import __version__, openapi, routes
 from genfire_server.accounts.endpoints import router as accounts_router
-from genfire_server.auth.dependencies import Public
 from genfire_server.auth.endpoints import router as oauth_router
 from genfire_server.catalog.endpoints import router as catalog_router
 from genfire_server.context import AppContext
@@ -23,7 +20,15 @@ from genfire_server.settings import Settings
 from genfire_server.voices.endpoints import router as voices_router
 from genfire_server.web import docs
 
-API_ROUTERS = [oauth_router, accounts_router, credits_router, catalog_router, voices_router]
+ROUTERS: list[tuple[str, APIRouter]] = [
+    ("", health_router),
+    (openapi.API_PREFIX, oauth_router),
+    (openapi.API_PREFIX, accounts_router),
+    (openapi.API_PREFIX, credits_router),
+    (openapi.API_PREFIX, catalog_router),
+    (openapi.API_PREFIX, voices_router),
+    ("", docs.router),
+]
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
@@ -52,18 +57,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     error_handlers.install(app)
     app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
 
-    app.include_router(health_router)
-    for router in API_ROUTERS:
-        app.include_router(router, prefix=openapi.API_PREFIX)
-    app.include_router(docs.router)
+    for prefix, router in ROUTERS:
+        app.include_router(router, prefix=prefix)
+    app.state.declared_routes = routes.declared(ROUTERS)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
-
-    document: dict[str, Any] = {}
-
-    @app.get("/v1/openapi.json", include_in_schema=False, dependencies=[Public])
-    async def openapi_document() -> JSONResponse:
-        if not document:
-            document.update(openapi.build(app, settings.public_url))
-        return JSONResponse(document)
-
     return app

@@ -134,7 +134,8 @@ def _admin_commands(sub: Any) -> None:
     p.add_argument("--label")
     p.set_defaults(
         handler=lambda a: _admin(
-            a, lambda db, _s: admin.create_key(db, account=a.account, scopes=a.scopes, label=a.label)
+            a,
+            lambda db, _s: admin.create_key(db, account=a.account, scopes=a.scopes, label=a.label),
         )
     )
 
@@ -149,7 +150,9 @@ def _admin_commands(sub: Any) -> None:
     p.set_defaults(
         handler=lambda a: _admin(
             a,
-            lambda db, _s: admin.grant_credits(db, account=a.account, amount=a.amount, reason=a.reason),
+            lambda db, _s: admin.grant_credits(
+                db, account=a.account, amount=a.amount, reason=a.reason
+            ),
         )
     )
 

@@ -21,6 +21,11 @@ def get_context(request: Request) -> AppContext:
 Context = Annotated[AppContext, Depends(get_context)]
 
 
+def is_read_request(request: Request) -> bool:
+    """Safe methods get a read-only transaction that is closed, never committed."""
+    return request.method in _READ_METHODS
+
+
 async def get_session(request: Request, ctx: Context) -> AsyncIterator[AsyncSession]:
     """One transaction per request: reads for safe methods, a write transaction otherwise.
 
@@ -28,7 +33,7 @@ async def get_session(request: Request, ctx: Context) -> AsyncIterator[AsyncSess
     response is sent (`scope="function"`), so a client never sees a success that was
     not committed.
     """
-    factory = ctx.db.read if request.method in _READ_METHODS else ctx.db.write
+    factory = ctx.db.read if is_read_request(request) else ctx.db.write
     async with factory() as session:
         yield session
 

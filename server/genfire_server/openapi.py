@@ -10,17 +10,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
 
 from genfire_server.auth.schemas import TokenRequest
 from genfire_server.kit.responses import Problem
-from genfire_server.routes import required_scope
+from genfire_server.routes import DeclaredRoute
 
 API_PREFIX = "/v1"
 
 
-def build(app: FastAPI, public_url: str) -> dict[str, Any]:
-    routes = [route for route in app.routes if isinstance(route, APIRoute)]
+def build(app: FastAPI, public_url: str, declared: list[DeclaredRoute]) -> dict[str, Any]:
     document = get_openapi(
         title="GenFire Public API",
         version=app.version,
@@ -30,10 +28,14 @@ def build(app: FastAPI, public_url: str) -> dict[str, Any]:
             "endpoint. Errors are `application/problem+json` with a stable `code`. "
             "Long-running operations return a run; poll `GET /runs/{runId}`."
         ),
-        routes=routes,
+        routes=app.routes,
         servers=[{"url": f"{public_url}{API_PREFIX}"}],
     )
-    scopes = {(route.path, method.lower()): required_scope(route) for route in routes for method in route.methods}
+    scopes = {
+        (entry.path, method.lower()): entry.required_scope
+        for entry in declared
+        for method in entry.methods
+    }
     paths: dict[str, Any] = {}
     for path, operations in document.get("paths", {}).items():
         if not path.startswith(API_PREFIX + "/"):

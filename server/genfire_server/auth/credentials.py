@@ -11,7 +11,7 @@ from genfire_server.kit.ids import random_token
 
 API_KEY_PREFIX = "gfa_live_"
 OAUTH_CLIENT_PREFIX = "gfo_oauth_"
-OAUTH_SECRET_PREFIX = "gfs_live_"
+OAUTH_SECRET_PREFIX = "gfs_live_"  # noqa: S105 - a format prefix, not a secret
 
 
 def digest(secret: str) -> str:

@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from genfire_server.auth import service
 from genfire_server.auth.principal import Principal
-from genfire_server.dependencies import Context, Session
+from genfire_server.dependencies import Context, Session, is_read_request
 from genfire_server.kit.errors import AuthenticationRequired, InsufficientScope
 
 _bearer = HTTPBearer(
@@ -43,8 +43,8 @@ def require(scope: str) -> Guard:
         # Seen by the access log, so every line names the account it served.
         request.state.account_id = principal.account_id
         if service.needs_touch(last_used_at, ctx.settings):
-            if ctx.db.is_sqlite and request.method in ("GET", "HEAD", "OPTIONS"):
-                # Reads run in a read transaction; the rare refresh gets its own writer.
+            if is_read_request(request):
+                # Read requests never commit; the rare refresh gets its own write transaction.
                 async with ctx.db.write() as writer:
                     await service.touch(writer, principal)
             else:

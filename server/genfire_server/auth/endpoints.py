@@ -99,13 +99,15 @@ async def issue_token(request: Request, ctx: Context, session: Session) -> JSONR
         raise OAuthError("invalid_request", "grant_type is required.")
     if grant_type != "client_credentials":
         raise OAuthError(
-            "unsupported_grant_type", f"grant_type '{grant_type}' is not supported; use client_credentials."
+            "unsupported_grant_type",
+            f"grant_type '{grant_type}' is not supported; use client_credentials.",
         )
     body_id, body_secret = _string(form, "client_id"), _string(form, "client_secret")
     basic = _basic_credentials(request)
-    if basic is not None and (body_id or body_secret):
-        if body_secret or body_id != basic[0]:
-            raise OAuthError("invalid_request", "Send client credentials in one place only.")
+    # RFC 6749 section 2.3: one authentication method per request. Repeating the client_id
+    # in the body next to Basic auth is tolerated; a second secret is not.
+    if basic is not None and (body_secret or (body_id and body_id != basic[0])):
+        raise OAuthError("invalid_request", "Send client credentials in one place only.")
     client_id, secret = basic if basic is not None else (body_id, body_secret)
     if not client_id or not secret:
         raise OAuthError("invalid_request", "client_id and client_secret are required.")
@@ -137,4 +139,3 @@ async def issue_token(request: Request, ctx: Context, session: Session) -> JSONR
     )
     body = TokenResponse(access_token=token, expires_in=ttl, scope=granted)
     return JSONResponse(body.model_dump(), headers=_NO_STORE)
-

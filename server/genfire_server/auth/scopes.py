@@ -8,12 +8,26 @@ from genfire_server.kit.errors import ValidationFailed
 
 ALL = "*"
 SCOPES: frozenset[str] = frozenset(
-    """
-    account:read credits:read models:read runs:read batches:read batches:write
-    webhooks:read webhooks:write images:write videos:write audio:write lipsync:write
-    products:write workflows:read workflows:write uploads:write influencers:read
-    influencers:write
-    """.split()
+    {
+        "account:read",
+        "credits:read",
+        "models:read",
+        "runs:read",
+        "batches:read",
+        "batches:write",
+        "webhooks:read",
+        "webhooks:write",
+        "images:write",
+        "videos:write",
+        "audio:write",
+        "lipsync:write",
+        "products:write",
+        "workflows:read",
+        "workflows:write",
+        "uploads:write",
+        "influencers:read",
+        "influencers:write",
+    }
 )
 
 

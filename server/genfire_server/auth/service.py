@@ -51,16 +51,16 @@ async def authenticate(
     claims = tokens.verify(token, key=settings.resolved_secret_key, issuer=settings.public_url)
     if claims is None:
         raise InvalidApiKey()
-    row = (
+    client_row = (
         await session.execute(
             select(OAuthClient, Account.status)
             .join(Account, Account.id == OAuthClient.account_id)
             .where(OAuthClient.id == claims.client_id)
         )
     ).one_or_none()
-    if row is None:
+    if client_row is None:
         raise InvalidApiKey()
-    client, account_status = row
+    client, account_status = client_row
     if (
         client.revoked_at is not None
         or client.account_id != claims.account_id

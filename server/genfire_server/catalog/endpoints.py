@@ -37,7 +37,10 @@ async def list_models(
             f"Known: {', '.join(ctx.catalog.capabilities())}."
         )
     return ModelList.model_validate(
-        {"object": "list", "data": [model.document for model in ctx.catalog.by_capability(capability)]}
+        {
+            "object": "list",
+            "data": [model.document for model in ctx.catalog.by_capability(capability)],
+        }
     )
 
 
@@ -54,7 +57,7 @@ async def list_model_pricing(ctx: Context, _principal: ModelsRead) -> ModelPrice
             ModelPrice(
                 model=price.model,
                 capability=price.capability,
-                unit=price.unit,  # type: ignore[arg-type]
+                unit=price.unit,
                 credits=price.credits,
                 operation_key=price.operation_key,
                 notes=price.notes,
@@ -70,7 +73,7 @@ async def list_model_pricing(ctx: Context, _principal: ModelsRead) -> ModelPrice
     response_model_exclude_unset=True,
     responses=errors(401, 403, 404),
 )
-async def get_model(modelId: str, ctx: Context, _principal: ModelsRead) -> Model:  # noqa: N803
+async def get_model(modelId: str, ctx: Context, _principal: ModelsRead) -> Model:
     """One model alias by id."""
     model = ctx.catalog.get(modelId)
     if model is None:

@@ -123,13 +123,13 @@ async def hold(
         )
     )
     await session.flush()
-    await _apply(
-        session, account_id, -amount_milli, kind="hold", reason=reference, hold_id=hold_id
-    )
+    await _apply(session, account_id, -amount_milli, kind="hold", reason=reference, hold_id=hold_id)
     return HoldResult(hold_id, "held", amount_milli, None)
 
 
-async def _settle(session: AsyncSession, hold_id: str, status: str, charge_milli: int) -> HoldResult:
+async def _settle(
+    session: AsyncSession, hold_id: str, status: str, charge_milli: int
+) -> HoldResult:
     claimed = await session.execute(
         update(CreditHold)
         .where(
@@ -146,13 +146,22 @@ async def _settle(session: AsyncSession, hold_id: str, status: str, charge_milli
         if existing is None:
             raise NotFound(f"No credit hold {hold_id}.")
         if existing.status == "held":
-            raise ValueError(f"cannot capture {charge_milli} from a hold of {existing.amount_milli}")
-        return HoldResult(existing.id, existing.status, existing.amount_milli, existing.captured_milli)
+            raise ValueError(
+                f"cannot capture {charge_milli} from a hold of {existing.amount_milli}"
+            )
+        return HoldResult(
+            existing.id, existing.status, existing.amount_milli, existing.captured_milli
+        )
     account_id, amount_milli = row
     refund = amount_milli - charge_milli
     if refund:
         await _apply(
-            session, account_id, refund, kind="release", reason=f"{status} {hold_id}", hold_id=hold_id
+            session,
+            account_id,
+            refund,
+            kind="release",
+            reason=f"{status} {hold_id}",
+            hold_id=hold_id,
         )
     return HoldResult(hold_id, status, amount_milli, charge_milli)
 

@@ -22,7 +22,12 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from genfire_server.settings import Settings
 
@@ -56,7 +61,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
-            self.write_engine = self._sqlite_engine(url, "BEGIN IMMEDIATE", pool_size, busy_timeout_ms)
+            self.write_engine = self._sqlite_engine(
+                url, "BEGIN IMMEDIATE", pool_size, busy_timeout_ms
+            )
             self.read_engine = self._sqlite_engine(url, "BEGIN", pool_size, busy_timeout_ms)
         else:
             self.write_engine = create_async_engine(
@@ -95,12 +102,12 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only transaction; it never waits for writers."""
+        """A read-only transaction; it never waits for writers.
+
+        Closing (not rolling back) ends it, so objects it loaded stay readable afterwards.
+        """
         async with self._read_sessions() as session:
-            try:
-                yield session
-            finally:
-                await session.rollback()
+            yield session
 
     async def ping(self) -> None:
         async with self.read_engine.connect() as conn:

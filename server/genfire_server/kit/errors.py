@@ -68,7 +68,9 @@ class AuthenticationRequired(GenFireError):
     status = 401
     code = "authentication_required"
 
-    def __init__(self, detail: str = "Send Authorization: Bearer <API key or access token>.") -> None:
+    def __init__(
+        self, detail: str = "Send Authorization: Bearer <API key or access token>."
+    ) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="genfire"'})
 
 
@@ -76,7 +78,9 @@ class InvalidApiKey(GenFireError):
     status = 401
     code = "invalid_api_key"
 
-    def __init__(self, detail: str = "The API key or access token is unknown, revoked or expired.") -> None:
+    def __init__(
+        self, detail: str = "The API key or access token is unknown, revoked or expired."
+    ) -> None:
         super().__init__(
             detail, headers={"WWW-Authenticate": 'Bearer realm="genfire", error="invalid_token"'}
         )
@@ -90,7 +94,9 @@ class InsufficientScope(GenFireError):
         super().__init__(
             f"This endpoint needs the scope '{scope}', which the credential does not have.",
             headers={
-                "WWW-Authenticate": f'Bearer realm="genfire", error="insufficient_scope", scope="{scope}"'
+                "WWW-Authenticate": (
+                    f'Bearer realm="genfire", error="insufficient_scope", scope="{scope}"'
+                )
             },
         )
 

@@ -36,7 +36,9 @@ class TextFormatter(logging.Formatter):
             for key, value in record.__dict__.items()
             if key not in _STANDARD and not key.startswith("_")
         )
-        line = f"{record.levelname.lower():7} {record.name}: {record.getMessage()} {fields}".rstrip()
+        line = (
+            f"{record.levelname.lower():7} {record.name}: {record.getMessage()} {fields}".rstrip()
+        )
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

@@ -50,7 +50,9 @@ class CreditLedgerEntry(Base):
     """One change to a balance. Never updated or deleted: the balance is their sum."""
 
     __tablename__ = "credit_ledger_entries"
-    __table_args__ = (Index("ix_credit_ledger_entries_account_created", "account_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_credit_ledger_entries_account_created", "account_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # cle_<...>
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))

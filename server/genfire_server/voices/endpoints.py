@@ -30,7 +30,10 @@ async def list_voices(
         Query(description="Comma-separated extra sources. `stock` adds the built-in voices."),
     ] = None,
 ) -> VoiceList:
-    """Voice ids accepted by `voice_id` on `/audio/speech`: your cloned voices, plus stock ones on request."""
+    """Voice ids accepted by `voice_id` on `/audio/speech`.
+
+    Your cloned voices; with `include=stock`, also the built-in voices of the speech engines.
+    """
     extras = [part.strip() for part in (include or "").split(",") if part.strip()]
     unknown = [part for part in extras if part not in _INCLUDES]
     if unknown:

@@ -1,15 +1,17 @@
-"""`/v1/docs`: Swagger UI served from the package, so it works with no internet."""
+"""`/v1/openapi.json` and `/v1/docs`: the contract document and an offline reference page."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from genfire_server import openapi
 from genfire_server.auth.dependencies import Public
 
 ASSETS_PATH = "/v1/docs/assets"
@@ -17,6 +19,17 @@ ASSETS_PATH = "/v1/docs/assets"
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False, dependencies=[Public])
+
+
+@router.get("/v1/openapi.json")
+async def openapi_document(request: Request) -> JSONResponse:
+    """The OpenAPI 3.1 document, built once per process from the routes and schemas."""
+    state = request.app.state
+    document: dict[str, Any] | None = getattr(state, "openapi_document", None)
+    if document is None:
+        document = openapi.build(request.app, state.ctx.settings.public_url, state.declared_routes)
+        state.openapi_document = document
+    return JSONResponse(document)
 
 
 @router.get("/v1/docs")

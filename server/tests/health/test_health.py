@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import httpx
+
+from genfire_server.app import create_app
+from genfire_server.catalog.service import Catalog
+from genfire_server.context import AppContext
+from genfire_server.kit.db import Database
+from genfire_server.settings import Settings
+from genfire_server.voices.stock import load_stock_voices
+from tests.conftest import assert_problem
+
+
+async def test_healthz_needs_no_auth(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_readyz_checks_the_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200 and response.json() == {"status": "ready"}
+
+
+async def test_readyz_is_503_when_the_database_is_gone(
+    settings: Settings, tmp_path: object
+) -> None:
+    broken = Database("sqlite+aiosqlite:////nonexistent-dir/for/sure/genfire.db")
+    ctx = AppContext(
+        settings=settings, db=broken, catalog=Catalog.load(), stock_voices=load_stock_voices()
+    )
+    app = create_app(context=ctx)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        assert (
+            await http.get("/healthz")
+        ).status_code == 200  # liveness does not touch the database
+        assert_problem(await http.get("/readyz"), 503, "not_ready")
+    await broken.dispose()
