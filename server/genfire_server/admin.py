@@ -157,7 +157,7 @@ async def ensure_dev_account(db: Database, settings: Settings, key_file: Path) -
         existing = await asyncio.to_thread(_read_if_exists, key_file)
         if existing:
             try:
-                principal, _ = await auth.authenticate(session, existing, settings)
+                principal, _ = await auth.authenticate(db, existing, settings)
                 if principal.account_id == account.id and scope_rules.ALL in principal.scopes:
                     return Outcome(
                         {

@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         try:
             yield
         finally:
+            await ctx.background.drain()
             if owns_context:
                 await ctx.db.dispose()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from genfire_server.catalog.service import Catalog
+from genfire_server.kit.background import BackgroundWork
 from genfire_server.kit.db import Database
 from genfire_server.settings import Settings
 from genfire_server.voices.stock import StockVoice, load_stock_voices
@@ -16,6 +17,7 @@ class AppContext:
     db: Database
     catalog: Catalog
     stock_voices: list[StockVoice]
+    background: BackgroundWork = field(default_factory=BackgroundWork)
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> AppContext:

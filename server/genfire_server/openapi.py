@@ -16,6 +16,7 @@ from genfire_server.kit.responses import Problem
 from genfire_server.routes import DeclaredRoute
 
 API_PREFIX = "/v1"
+BEARER = "bearer"
 
 
 def build(app: FastAPI, public_url: str, declared: list[DeclaredRoute]) -> dict[str, Any]:
@@ -45,13 +46,23 @@ def build(app: FastAPI, public_url: str, declared: list[DeclaredRoute]) -> dict[
             if scope is None:
                 operation["security"] = []
             else:
+                operation["security"] = [{BEARER: []}]
                 operation["x-required-scope"] = scope
                 operation["description"] = (
                     f"{operation.get('description', '').strip()}\n\nRequired scope: `{scope}`."
                 ).strip()
         paths[path[len(API_PREFIX) :]] = operations
     document["paths"] = paths
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = {
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key (`gfa_live_...`) or an OAuth access token from "
+            "`POST /oauth/token`.",
+        }
+    }
+    schemas = components.setdefault("schemas", {})
     schemas["Problem"] = Problem.model_json_schema()
     schemas["TokenRequest"] = TokenRequest.model_json_schema()
     return document

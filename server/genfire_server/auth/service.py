@@ -4,73 +4,82 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genfire_server.auth import credentials, tokens
 from genfire_server.auth import scopes as scope_rules
 from genfire_server.auth.principal import Principal
 from genfire_server.kit.clock import utcnow
+from genfire_server.kit.db import Database
 from genfire_server.kit.errors import InvalidApiKey, NotFound
+from genfire_server.kit.hot_reads import HotQuery
 from genfire_server.models import Account, ApiKey, OAuthClient
 from genfire_server.settings import Settings
 
+_API_KEY = HotQuery(
+    select(
+        ApiKey.account_id,
+        ApiKey.secret_hash,
+        ApiKey.scopes,
+        ApiKey.last_used_at,
+        ApiKey.expires_at,
+        ApiKey.revoked_at,
+        Account.status,
+    )
+    .join(Account, Account.id == ApiKey.account_id)
+    .where(ApiKey.id == bindparam("credential_id"))
+)
+_OAUTH_CLIENT = HotQuery(
+    select(
+        OAuthClient.account_id,
+        OAuthClient.scopes,
+        OAuthClient.last_used_at,
+        OAuthClient.revoked_at,
+        Account.status,
+    )
+    .join(Account, Account.id == OAuthClient.account_id)
+    .where(OAuthClient.id == bindparam("credential_id"))
+)
+
 
 async def authenticate(
-    session: AsyncSession, token: str, settings: Settings
+    db: Database, token: str, settings: Settings
 ) -> tuple[Principal, datetime | None]:
     """Resolve a bearer token to a principal; raises `InvalidApiKey` for anything else.
 
-    Also returns the credential's `last_used_at` so the caller can decide whether to
-    refresh it (see `touch`).
+    Every call reads the credential's current row, so a revocation takes effect on the
+    next request. Also returns `last_used_at` so the caller can decide to refresh it.
     """
     parts = credentials.split_api_key(token)
     if parts is not None:
         key_id, secret = parts
-        row = (
-            await session.execute(
-                select(ApiKey, Account.status)
-                .join(Account, Account.id == ApiKey.account_id)
-                .where(ApiKey.id == key_id)
-            )
-        ).one_or_none()
+        row = await db.fetch_one(_API_KEY, credential_id=key_id)
         if row is None:
             raise InvalidApiKey()
-        key, account_status = row
-        now = utcnow()
+        account_id, secret_hash, scopes, last_used_at, expires_at, revoked_at, status = row
         if (
-            not credentials.matches(secret, key.secret_hash)
-            or key.revoked_at is not None
-            or (key.expires_at is not None and key.expires_at <= now)
-            or account_status != "active"
+            not credentials.matches(secret, secret_hash)
+            or revoked_at is not None
+            or (expires_at is not None and expires_at <= utcnow())
+            or status != "active"
         ):
             raise InvalidApiKey()
-        principal = Principal(key.account_id, frozenset(key.scopes.split()), key.id, "api_key")
-        return principal, key.last_used_at
+        return Principal(account_id, frozenset(scopes.split()), key_id, "api_key"), last_used_at
 
     claims = tokens.verify(token, key=settings.resolved_secret_key, issuer=settings.public_url)
     if claims is None:
         raise InvalidApiKey()
-    client_row = (
-        await session.execute(
-            select(OAuthClient, Account.status)
-            .join(Account, Account.id == OAuthClient.account_id)
-            .where(OAuthClient.id == claims.client_id)
-        )
-    ).one_or_none()
+    client_row = await db.fetch_one(_OAUTH_CLIENT, credential_id=claims.client_id)
     if client_row is None:
         raise InvalidApiKey()
-    client, account_status = client_row
-    if (
-        client.revoked_at is not None
-        or client.account_id != claims.account_id
-        or account_status != "active"
-    ):
+    account_id, scopes, last_used_at, revoked_at, status = client_row
+    if revoked_at is not None or account_id != claims.account_id or status != "active":
         raise InvalidApiKey()
     # A token never carries more than its client has now, even if the client was narrowed.
-    held = set(client.scopes.split())
+    held = set(scopes.split())
     granted = frozenset(s for s in claims.scopes if scope_rules.subset([s], held))
-    return Principal(client.account_id, granted, client.id, "oauth_token"), client.last_used_at
+    return Principal(account_id, granted, claims.client_id, "oauth_token"), last_used_at
 
 
 def needs_touch(last_used_at: datetime | None, settings: Settings) -> bool:
@@ -80,12 +89,13 @@ def needs_touch(last_used_at: datetime | None, settings: Settings) -> bool:
     return utcnow() - last_used_at >= resolution
 
 
-async def touch(session: AsyncSession, principal: Principal) -> None:
-    """Record that the credential was used just now."""
+async def touch(db: Database, principal: Principal) -> None:
+    """Record that the credential was used just now, in a transaction of its own."""
     table = ApiKey if principal.kind == "api_key" else OAuthClient
-    await session.execute(
-        update(table).where(table.id == principal.credential_id).values(last_used_at=utcnow())
-    )
+    async with db.write() as session:
+        await session.execute(
+            update(table).where(table.id == principal.credential_id).values(last_used_at=utcnow())
+        )
 
 
 async def touch_client(session: AsyncSession, client_id: str) -> None:

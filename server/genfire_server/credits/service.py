@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genfire_server.credits.amounts import to_public
 from genfire_server.kit.clock import utcnow
+from genfire_server.kit.db import Database
 from genfire_server.kit.errors import InsufficientCredits, NotFound
+from genfire_server.kit.hot_reads import HotQuery
 from genfire_server.kit.ids import new_id
 from genfire_server.models import CreditBalance, CreditHold, CreditLedgerEntry
 
@@ -33,6 +35,20 @@ async def open_balance(session: AsyncSession, account_id: str) -> None:
     """Create the zero balance row of a new account."""
     session.add(CreditBalance(account_id=account_id, balance_milli=0, updated_at=utcnow()))
     await session.flush()
+
+
+_BALANCE = HotQuery(
+    select(CreditBalance.balance_milli).where(CreditBalance.account_id == bindparam("account_id"))
+)
+
+
+async def current_balance(db: Database, account_id: str) -> int:
+    """The balance as last committed, read outside any transaction (see kit/hot_reads)."""
+    row = await db.fetch_one(_BALANCE, account_id=account_id)
+    if row is None:
+        raise NotFound(f"Account {account_id} has no credit balance.")
+    balance: int = row[0]
+    return balance
 
 
 async def balance_milli(session: AsyncSession, account_id: str) -> int:

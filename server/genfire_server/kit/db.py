@@ -11,16 +11,21 @@ busy handler wait up to 100 ms after the lock frees. So on SQLite:
 
 On PostgreSQL both kinds are ordinary READ COMMITTED transactions; correctness under
 concurrency comes from guarded conditional updates, never from the lock above.
+
+`fetch_one` serves single-row reads of the hottest paths outside any transaction (see
+`kit/hot_reads.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -29,7 +34,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from genfire_server.kit.hot_reads import HotQuery, SQLiteReader, is_busy
 from genfire_server.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
@@ -70,6 +78,8 @@ class Database:
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
+        database = make_url(url).database if self.is_sqlite else None
+        self._reader = SQLiteReader(database) if database and database != ":memory:" else None
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -109,11 +119,26 @@ class Database:
         async with self._read_sessions() as session:
             yield session
 
+    async def fetch_one(self, query: HotQuery, **params: str | int) -> tuple[Any, ...] | None:
+        """The single row `query` selects (or None), read outside any transaction."""
+        if self._reader is not None:
+            try:
+                return self._reader.fetch_one(query, params)
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise
+                log.warning("hot read found the database busy; using the async engine")
+        async with self.read_engine.connect() as conn:
+            row = (await conn.execute(query.statement, params)).first()
+        return tuple(row) if row is not None else None
+
     async def ping(self) -> None:
         async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import select, update
 
+from genfire_server.context import AppContext
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.db import Database
 from genfire_server.models import ApiKey
@@ -114,9 +115,10 @@ async def test_missing_scope_is_403_naming_it(
 
 
 async def test_last_used_at_is_recorded_and_throttled(
-    client: httpx.AsyncClient, db: Database, caller: Caller
+    client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
 ) -> None:
     async def last_used() -> datetime | None:
+        await ctx.background.drain()  # the refresh runs off the request path
         async with db.read() as session:
             return await session.scalar(
                 select(ApiKey.last_used_at).where(ApiKey.id == caller.key_id)

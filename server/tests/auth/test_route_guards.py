@@ -75,3 +75,17 @@ async def test_contract_scope_of_each_endpoint(
 ) -> None:
     allowed = await make_caller(scopes=[scope])
     assert (await client.get(path, headers=allowed.headers)).status_code == 200
+
+
+def test_no_route_depends_on_a_sync_function(ctx: AppContext) -> None:
+    """FastAPI runs a plain `def` dependency in a worker thread: a hop on every request."""
+    import inspect
+
+    from genfire_server.routes import _walk
+
+    for entry in _routes(ctx):
+        for call in _walk(entry.route.dependant):
+            # A class instance used as a dependency (such as a security scheme) runs its __call__.
+            target = call if inspect.isfunction(call) else type(call).__call__
+            is_async = inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
+            assert is_async, f"{entry.path} depends on sync {call!r}"
