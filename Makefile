@@ -48,9 +48,9 @@ run: dev-account
 
 test: install-dev
 	cd $(SERVER) && ../$(BIN)/pytest -q
-	$(BIN)/ruff check $(SERVER)
-	$(BIN)/ruff format --check $(SERVER)
-	cd $(SERVER) && ../$(BIN)/mypy genfire_server tests
+	$(BIN)/ruff check $(SERVER) bench
+	$(BIN)/ruff format --check $(SERVER) bench
+	cd $(SERVER) && ../$(BIN)/mypy genfire_server tests ../bench
 
 test-pg: install-dev
 	GENFIRE_TEST_DATABASE_URL=$$(scripts/test-postgres.sh start) $(MAKE) test

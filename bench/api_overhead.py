@@ -97,25 +97,18 @@ async def drive(
     started = time.perf_counter()
     deadline = started + seconds
     counts = await asyncio.gather(
-        *(
-            _connection(port, request, deadline, latencies, errors)
-            for _ in range(connections)
-        )
+        *(_connection(port, request, deadline, latencies, errors) for _ in range(connections))
     )
     return Result(sum(counts), time.perf_counter() - started, latencies, errors[0])
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, access_log: bool) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENFIRE_")}
-    env.update(
-        GENFIRE_DATA_DIR=str(data_dir),
-        GENFIRE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        GENFIRE_LOG_LEVEL="WARNING",  # the access log would measure the terminal, not the API
-    )
+    env.update(GENFIRE_DATA_DIR=str(data_dir), GENFIRE_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    if not access_log:
+        env["GENFIRE_ACCESS_LOG"] = "false"
     subprocess.run([CLI, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [CLI, "admin", "ensure-dev-account"], env=env, check=True, capture_output=True
-    )
+    subprocess.run([CLI, "admin", "ensure-dev-account"], env=env, check=True, capture_output=True)
     server = subprocess.Popen(
         [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -141,14 +134,17 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--json", action="store_true", help="Print the summary as JSON too."
+        "--access-log",
+        action="store_true",
+        help="Keep the per-request JSON access line on, as `make run` does (to /dev/null).",
     )
+    parser.add_argument("--json", action="store_true", help="Print the summary as JSON too.")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "var"
         port = free_port()
-        server = start_server(data_dir, port)
+        server = start_server(data_dir, port, args.access_log)
         try:
             key = (data_dir / "dev-api-key").read_text().strip()
             targets = {
@@ -184,8 +180,10 @@ async def main() -> None:
             "requests": merged.requests,
         }
     ratio = summary["credits"]["rps"] / summary["healthz"]["rps"]
+    log_state = "on" if args.access_log else "off"
     print(
-        f"{args.connections} connections, {args.rounds} rounds x {args.seconds:g} s per route, python {sys.version.split()[0]}"
+        f"{args.connections} connections, {args.rounds} rounds x {args.seconds:g} s per route, "
+        f"access log {log_state}, python {sys.version.split()[0]}"
     )
     print(f"{'route':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for name, label in (
@@ -193,9 +191,7 @@ async def main() -> None:
         ("credits", "GET /v1/account/credits"),
     ):
         row = summary[name]
-        print(
-            f"{label:<28}{row['rps']:>10.1f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}"
-        )
+        print(f"{label:<28}{row['rps']:>10.1f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
     print(f"throughput ratio credits/healthz: {ratio:.2f} (target >= 0.60)")
     if args.json:
         print(json.dumps({**summary, "ratio": round(ratio, 3)}))

@@ -36,29 +36,37 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8080",
         description="Base URL clients reach this server at; used to build absolute URLs.",
     )
-    host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
+    host: str = Field(default="127.0.0.1", description="Interface `serve` listens on.")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port `serve` listens on.")
     secret_key: SecretStr | None = Field(
         default=None,
         description=(
-            "Signs access tokens and file URLs. When unset, one is generated on first start "
-            "and kept in <data_dir>/secret-key (set it explicitly when running several processes "
-            "on different machines)."
+            "Signs OAuth access tokens. When unset, one is generated on first start and kept "
+            "in <data_dir>/secret-key (set it explicitly when processes on several machines "
+            "must accept each other's tokens)."
         ),
     )
-    access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    access_token_ttl_seconds: int = Field(
+        default=3600, ge=60, le=86400, description="Lifetime of OAuth access tokens."
+    )
     api_key_last_used_resolution_seconds: int = Field(
         default=60,
         ge=0,
         description="last_used_at is written at most this often per key, so reads stay reads.",
     )
-    db_pool_size: int = Field(default=10, ge=1)
-    db_busy_timeout_ms: int = Field(default=10_000, ge=0)
-    log_level: str = "INFO"
-    log_format: LogFormat = "json"
-    access_log: bool = True
-    dev_account_email: str = "dev@localhost"
-    dev_account_credits: int = Field(default=10_000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1, description="Connections per engine.")
+    db_busy_timeout_ms: int = Field(
+        default=10_000, ge=0, description="How long a SQLite writer waits for another process."
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: LogFormat = Field(default="json", description="json (one object per line) or text.")
+    access_log: bool = Field(default=True, description="One log line per request.")
+    dev_account_email: str = Field(
+        default="dev@localhost", description="Account `make run` creates for development."
+    )
+    dev_account_credits: int = Field(
+        default=10_000, ge=0, description="Credits that account starts with."
+    )
 
     @field_validator("public_url")
     @classmethod
