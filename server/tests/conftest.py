@@ -26,6 +26,17 @@ from genfire_server.settings import Settings
 from genfire_server.voices.stock import load_stock_voices
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+# The members of the contract's account object (GET /account).
+ACCOUNT_FIELDS = {
+    "id",
+    "object",
+    "display_name",
+    "email",
+    "plan",
+    "status",
+    "created_at",
+    "updated_at",
+}
 
 
 async def _reset_postgres(url: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from genfire_server.cli import main
 from genfire_server.settings import Settings
-from tests.conftest import TEST_SECRET
+from tests.conftest import ACCOUNT_FIELDS, TEST_SECRET
 
 
 @pytest.fixture
@@ -50,16 +50,7 @@ async def test_account_key_and_credit_commands(
         "120",
     )
     assert isinstance(account, dict)
-    assert set(account) == {
-        "id",
-        "object",
-        "display_name",
-        "email",
-        "plan",
-        "status",
-        "created_at",
-        "updated_at",
-    }
+    assert set(account) == ACCOUNT_FIELDS
     assert account["email"] == "ops@example.com" and account["display_name"] == "Ops"
 
     key = await run_json(

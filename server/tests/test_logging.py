@@ -42,3 +42,12 @@ async def test_oauth_secrets_never_reach_the_log(
         },
     )
     assert all("TOPSECRET" not in JsonFormatter().format(r) for r in caplog.records)
+
+
+def test_json_lines_carry_extra_fields_but_not_terminal_colours() -> None:
+    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, "Started %s", ("x",), None)
+    record.color_message = "Started \x1b[36m%s\x1b[0m"
+    record.port = 8080
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["msg"] == "Started x" and entry["port"] == 8080
+    assert "color_message" not in entry

@@ -9,8 +9,13 @@ from typing import Any
 
 from genfire_server.kit.clock import isoformat, utcnow
 
-# Attributes every LogRecord has; anything else came from `extra=` and is logged as a field.
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# Attributes every LogRecord has; anything else came from `extra=` and is logged as a field
+# (except uvicorn's terminal-coloured copy of its message).
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

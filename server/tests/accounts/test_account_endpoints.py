@@ -6,7 +6,7 @@ import httpx
 
 from genfire_server.credits import service as credits
 from genfire_server.kit.db import Database
-from tests.conftest import Caller, MakeCaller
+from tests.conftest import ACCOUNT_FIELDS, Caller, MakeCaller
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -17,16 +17,7 @@ async def test_get_account_has_the_contract_shape(
     response = await client.get("/v1/account", headers=caller.headers)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {
-        "id",
-        "object",
-        "display_name",
-        "email",
-        "plan",
-        "status",
-        "created_at",
-        "updated_at",
-    }
+    assert set(body) == ACCOUNT_FIELDS
     assert body["id"] == caller.account_id and body["id"].startswith("acct_")
     assert body["object"] == "account" and body["email"] == caller.email
     assert body["status"] == "active" and body["display_name"] == "Test User"

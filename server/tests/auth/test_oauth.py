@@ -26,6 +26,14 @@ async def oauth_client(db: Database, caller: Caller) -> tuple[str, str]:
     return client.id, secret
 
 
+async def _grant(
+    client: httpx.AsyncClient, client_id: str, secret: str, **extra: str
+) -> httpx.Response:
+    """A client-credentials token request with the credentials in a JSON body."""
+    body = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    return await client.post("/v1/oauth/token", json={**body, **extra})
+
+
 def _basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
@@ -35,10 +43,7 @@ async def test_json_body_grant_returns_a_bearer_token(
 ) -> None:
     client_id, secret = oauth_client
     assert client_id.startswith("gfo_oauth_") and secret.startswith("gfs_live_")
-    response = await client.post(
-        "/v1/oauth/token",
-        json={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-    )
+    response = await _grant(client, client_id, secret)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
@@ -74,17 +79,7 @@ async def test_narrowed_token_gets_403_outside_its_scope(
     client: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
     client_id, secret = oauth_client
-    token = (
-        await client.post(
-            "/v1/oauth/token",
-            json={
-                "grant_type": "client_credentials",
-                "client_id": client_id,
-                "client_secret": secret,
-                "scope": "models:read",
-            },
-        )
-    ).json()["access_token"]
+    token = (await _grant(client, client_id, secret, scope="models:read")).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/v1/models", headers=headers)).status_code == 200
     assert_problem(await client.get("/v1/account", headers=headers), 403, "insufficient_scope")
@@ -151,15 +146,7 @@ async def test_scope_beyond_the_client_is_invalid_scope(
 ) -> None:
     client_id, secret = oauth_client
     for scope in ("images:write", "models:read videos:write", "not:a:scope", "*"):
-        response = await client.post(
-            "/v1/oauth/token",
-            json={
-                "grant_type": "client_credentials",
-                "client_id": client_id,
-                "client_secret": secret,
-                "scope": scope,
-            },
-        )
+        response = await _grant(client, client_id, secret, scope=scope)
         assert_problem(response, 400, "invalid_scope")
 
 
@@ -179,16 +166,7 @@ async def test_revoked_client_tokens_stop_working(
     client: httpx.AsyncClient, db: Database, oauth_client: tuple[str, str]
 ) -> None:
     client_id, secret = oauth_client
-    token = (
-        await client.post(
-            "/v1/oauth/token",
-            json={
-                "grant_type": "client_credentials",
-                "client_id": client_id,
-                "client_secret": secret,
-            },
-        )
-    ).json()["access_token"]
+    token = (await _grant(client, client_id, secret)).json()["access_token"]
     async with db.write() as session:
         await session.execute(
             update(OAuthClient).where(OAuthClient.id == client_id).values(revoked_at=utcnow())
@@ -198,11 +176,7 @@ async def test_revoked_client_tokens_stop_working(
         401,
         "invalid_api_key",
     )
-    again = await client.post(
-        "/v1/oauth/token",
-        json={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-    )
-    assert_problem(again, 401, "invalid_client")
+    assert_problem(await _grant(client, client_id, secret), 401, "invalid_client")
 
 
 async def test_expired_and_foreign_tokens_are_invalid(
