@@ -53,6 +53,9 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # Operation ids are the endpoint function names (`list_models`), which SDK
+        # generators turn into method names.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.ctx = ctx
     error_handlers.install(app)

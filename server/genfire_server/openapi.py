@@ -43,6 +43,11 @@ def build(app: FastAPI, public_url: str, declared: list[DeclaredRoute]) -> dict[
             continue
         for method, operation in operations.items():
             scope = scopes.get((path, method))
+            responses = operation.get("responses", {})
+            # FastAPI documents request validation as 422 HTTPValidationError; this server
+            # answers it with a 400 `validation_error` problem, so say that instead.
+            if responses.pop("422", None) is not None:
+                responses.setdefault("400", _problem_response("The request is invalid."))
             if scope is None:
                 operation["security"] = []
             else:
@@ -65,4 +70,33 @@ def build(app: FastAPI, public_url: str, declared: list[DeclaredRoute]) -> dict[
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = Problem.model_json_schema()
     schemas["TokenRequest"] = TokenRequest.model_json_schema()
+    components["schemas"] = _referenced(document, schemas)
     return document
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+def _referenced(document: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """Only the schemas the paths use, directly or through other schemas."""
+    prefix = "#/components/schemas/"
+    keep: set[str] = set()
+    pending = [document["paths"]]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] not in keep:
+                name = ref[len(prefix) :]
+                keep.add(name)
+                pending.append(schemas.get(name, {}))
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return {name: schema for name, schema in schemas.items() if name in keep}

@@ -59,3 +59,24 @@ async def test_docs_page_uses_only_local_assets(client: httpx.AsyncClient) -> No
         asset = await client.get(url)
         assert asset.status_code == 200 and len(asset.content) > 1000, url
     assert "/v1/openapi.json" in page.text
+
+
+async def test_document_advertises_what_the_server_does(client: httpx.AsyncClient) -> None:
+    doc = (await client.get("/v1/openapi.json")).json()
+    operations = [op for path in doc["paths"].values() for op in path.values()]
+    # Validation failures are 400 problems here, never FastAPI's 422.
+    assert all("422" not in op["responses"] for op in operations)
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    models = doc["paths"]["/models"]["get"]
+    assert models["responses"]["400"]["content"]["application/problem+json"]
+    # Readable, unique operation ids and the contract's summaries.
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids))
+    assert {"issue_token", "get_account", "get_credit_balance", "list_models", "get_model"} <= set(
+        ids
+    )
+    assert models["summary"] == "List public model aliases"
+    # Every schema in the document is used by some path.
+    text = str(doc["paths"]) + str(doc["components"]["schemas"])
+    for name in doc["components"]["schemas"]:
+        assert f"#/components/schemas/{name}" in text, name

@@ -17,7 +17,12 @@ router = APIRouter(tags=["Account"])
 AccountRead = Annotated[Principal, Depends(require("account:read"))]
 
 
-@router.get("/account", response_model=AccountOut, responses=errors(401, 403))
+@router.get(
+    "/account",
+    summary="Get the authenticated account",
+    response_model=AccountOut,
+    responses=errors(401, 403),
+)
 async def get_account(session: Session, principal: AccountRead) -> AccountOut:
     """The account the calling API key or OAuth client belongs to."""
     account = await service.get_account(session, principal.account_id)

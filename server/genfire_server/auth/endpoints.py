@@ -74,6 +74,7 @@ def _string(form: dict[str, Any], name: str) -> str | None:
 
 @router.post(
     "/oauth/token",
+    summary="Issue an OAuth access token",
     response_model=TokenResponse,
     responses=errors(400, 401),
     openapi_extra={

@@ -19,6 +19,7 @@ ModelsRead = Annotated[Principal, Depends(require("models:read"))]
 
 @router.get(
     "/models",
+    summary="List public model aliases",
     response_model=ModelList,
     response_model_exclude_unset=True,
     responses=errors(400, 401, 403),
@@ -46,6 +47,7 @@ async def list_models(
 
 @router.get(
     "/models/pricing",
+    summary="Get per-model pricing",
     response_model=ModelPriceList,
     response_model_exclude_none=True,
     responses=errors(401, 403),
@@ -69,6 +71,7 @@ async def list_model_pricing(ctx: Context, _principal: ModelsRead) -> ModelPrice
 
 @router.get(
     "/models/{modelId}",
+    summary="Get a model alias by id",
     response_model=Model,
     response_model_exclude_unset=True,
     responses=errors(401, 403, 404),

@@ -18,7 +18,12 @@ router = APIRouter(tags=["Account"])
 CreditsRead = Annotated[Principal, Depends(require("credits:read"))]
 
 
-@router.get("/account/credits", response_model=CreditBalanceOut, responses=errors(401, 403))
+@router.get(
+    "/account/credits",
+    summary="Get the current credit balance",
+    response_model=CreditBalanceOut,
+    responses=errors(401, 403),
+)
 async def get_credit_balance(request: Request, principal: CreditsRead) -> CreditBalanceOut:
     """The account's spendable credit balance."""
     balance = await service.current_balance(context_of(request).db, principal.account_id)

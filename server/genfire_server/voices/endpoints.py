@@ -20,7 +20,12 @@ ModelsRead = Annotated[Principal, Depends(require("models:read"))]
 _INCLUDES = ("stock",)
 
 
-@router.get("/audio/voices", response_model=VoiceList, responses=errors(400, 401, 403))
+@router.get(
+    "/audio/voices",
+    summary="List voices for speech generation",
+    response_model=VoiceList,
+    responses=errors(400, 401, 403),
+)
 async def list_voices(
     ctx: Context,
     session: Session,
