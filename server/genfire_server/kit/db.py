@@ -68,6 +68,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._write_owner: asyncio.Task[Any] | None = None
         if self.is_sqlite:
             self.write_engine = self._sqlite_engine(
                 url, "BEGIN IMMEDIATE", pool_size, busy_timeout_ms
@@ -107,8 +108,17 @@ class Database:
             async with self._write_sessions.begin() as session:
                 yield session
             return
-        async with self._write_lock, self._write_sessions.begin() as session:
-            yield session
+        task = asyncio.current_task()
+        if task is not None and task is self._write_owner:
+            # Waiting for our own lock would hang forever; fail loudly instead.
+            raise RuntimeError("nested write transaction in one task; pass the session down")
+        async with self._write_lock:
+            self._write_owner = task
+            try:
+                async with self._write_sessions.begin() as session:
+                    yield session
+            finally:
+                self._write_owner = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -96,3 +96,13 @@ async def test_busy_database_falls_back_instead_of_failing(
         release.set()
         thread.join()
         await database.dispose()
+
+
+@pytest.mark.skipif(is_postgres(), reason="the in-process writer queue is SQLite's")
+async def test_nested_write_in_one_task_fails_loudly_instead_of_hanging(db: Database) -> None:
+    async with db.write():
+        with pytest.raises(RuntimeError, match="nested write"):
+            async with db.write():
+                pass
+    async with db.write():  # the lock was released
+        pass
