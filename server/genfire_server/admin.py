@@ -120,6 +120,16 @@ async def create_oauth_client(
     )
 
 
+async def revoke_oauth_client(db: Database, *, client_id: str) -> Outcome:
+    async with db.write() as session:
+        client = await auth.revoke_oauth_client(session, client_id)
+        revoked_at = client.revoked_at.isoformat() if client.revoked_at else None
+    return Outcome(
+        {"client_id": client_id, "revoked_at": revoked_at},
+        [f"Revoked OAuth client {client_id}; its access tokens no longer work."],
+    )
+
+
 async def list_accounts(db: Database) -> Outcome:
     async with db.read() as session:
         rows = await accounts.list_accounts(session)

@@ -56,10 +56,17 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         # Operation ids are the endpoint function names (`list_models`), which SDK
         # generators turn into method names.
         generate_unique_id_function=lambda route: route.name,
+        # A redirect would send a client's secret to a URL built from the Host header,
+        # possibly downgraded to http behind a proxy; an exact-path 404 is safer.
+        redirect_slashes=False,
     )
     app.state.ctx = ctx
     error_handlers.install(app)
-    app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
+    app.add_middleware(
+        RequestContextMiddleware,
+        access_log=settings.access_log,
+        max_body_bytes=settings.max_request_body_bytes,
+    )
 
     for prefix, router in ROUTERS:
         app.include_router(router, prefix=prefix)

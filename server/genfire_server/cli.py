@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from genfire_server import admin, migrations
@@ -31,10 +30,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 async def _schema_revision(db: Database) -> str | None:
     try:
-        async with db.read() as session:
-            return (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-    except SQLAlchemyError:
-        return None
+        return await db.schema_revision()
     finally:
         await db.dispose()
 
@@ -47,7 +43,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     genfire_logging.configure(settings.log_level, settings.log_format)
     head = migrations.current_head()
-    revision = asyncio.run(_schema_revision(Database.from_settings(settings)))
+    try:
+        revision = asyncio.run(_schema_revision(Database.from_settings(settings)))
+    except (SQLAlchemyError, OSError) as error:
+        print(f"Cannot reach the database: {type(error).__name__}.", file=sys.stderr)
+        return 2
     if revision != head:
         print(
             f"The database is at revision {revision or 'none'}, not {head}. "
@@ -166,6 +166,14 @@ def _admin_commands(sub: Any) -> None:
             lambda db, _s: admin.create_oauth_client(
                 db, account=a.account, scopes=a.scopes, label=a.label
             ),
+        )
+    )
+
+    p = command("revoke-oauth-client", "Revoke an OAuth client and its access tokens.")
+    p.add_argument("--client", required=True, help="The client id (gfo_oauth_...).")
+    p.set_defaults(
+        handler=lambda a: _admin(
+            a, lambda db, _s: admin.revoke_oauth_client(db, client_id=a.client)
         )
     )
 

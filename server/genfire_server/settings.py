@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from functools import cached_property
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
             "must accept each other's tokens)."
         ),
     )
+    max_request_body_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the API accepts (413 beyond it).",
+    )
     access_token_ttl_seconds: int = Field(
         default=3600, ge=60, le=86400, description="Lifetime of OAuth access tokens."
     )
@@ -67,6 +73,13 @@ class Settings(BaseSettings):
     dev_account_credits: int = Field(
         default=10_000, ge=0, description="Credits that account starts with."
     )
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("GENFIRE_SECRET_KEY must be at least 32 characters")
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -90,16 +103,27 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value().encode()
         path = self.data_dir / "secret-key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            write_private_file(path, secrets.token_urlsafe(48))
+            # Two processes starting at once must end up with the same key: the first
+            # link wins and everyone reads what it wrote.
+            write_private_file(path, secrets.token_urlsafe(48), replace=False)
         return path.read_text().strip().encode()
 
 
-def write_private_file(path: Path, content: str) -> None:
-    """Write a file readable only by its owner, without a window where it is world-readable."""
+def write_private_file(path: Path, content: str, *, replace: bool = True) -> None:
+    """Write a file readable only by its owner, complete or not at all.
+
+    With `replace=False` an existing file wins and is left as it is.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(content + "\n")
-    tmp.replace(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(content + "\n")
+        if replace:
+            tmp.replace(path)
+        else:
+            with contextlib.suppress(FileExistsError):  # another process was first
+                os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

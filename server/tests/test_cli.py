@@ -115,6 +115,14 @@ async def test_oauth_client_command(
         },
     )
     assert token.status_code == 200 and token.json()["scope"] == "models:read"
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert (await client.get("/v1/models", headers=bearer)).status_code == 200
+
+    revoked = await run_json(
+        capsys, "admin", "revoke-oauth-client", "--client", str(made["client_id"])
+    )
+    assert isinstance(revoked, dict) and revoked["client_id"] == made["client_id"]
+    assert (await client.get("/v1/models", headers=bearer)).status_code == 401
 
 
 @pytest.mark.usefixtures("db")

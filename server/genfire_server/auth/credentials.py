@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets as _secrets
 from dataclasses import dataclass
 
@@ -12,6 +13,20 @@ from genfire_server.kit.ids import random_token
 API_KEY_PREFIX = "gfa_live_"
 OAUTH_CLIENT_PREFIX = "gfo_oauth_"
 OAUTH_SECRET_PREFIX = "gfs_live_"  # noqa: S105 - a format prefix, not a secret
+
+
+_PUBLIC_ID = re.compile(r"[0-9a-z]{16}")
+_KEY_SECRET = re.compile(r"[A-Za-z0-9_-]{20,64}")
+_CLIENT_ID = re.compile(r"gfo_oauth_[0-9a-z]{20}")
+_CLIENT_SECRET = re.compile(r"gfs_live_[A-Za-z0-9_-]{20,64}")
+
+
+def looks_like_client_id(value: str) -> bool:
+    return _CLIENT_ID.fullmatch(value) is not None
+
+
+def looks_like_secret(value: str) -> bool:
+    return _CLIENT_SECRET.fullmatch(value) is not None
 
 
 def digest(secret: str) -> str:
@@ -41,7 +56,7 @@ def split_api_key(token: str) -> tuple[str, str] | None:
     if not token.startswith(API_KEY_PREFIX):
         return None
     public_id, dot, secret = token[len(API_KEY_PREFIX) :].partition(".")
-    if not dot or not public_id or not secret or len(public_id) > 32:
+    if not dot or not _PUBLIC_ID.fullmatch(public_id) or not _KEY_SECRET.fullmatch(secret):
         return None
     return f"key_{public_id}", secret
 

@@ -11,11 +11,11 @@ from urllib.parse import parse_qsl, unquote_plus
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from genfire_server.auth import credentials, service, tokens
 from genfire_server.auth import scopes as scope_rules
-from genfire_server.auth import service, tokens
 from genfire_server.auth.dependencies import Public
 from genfire_server.auth.schemas import TokenResponse
-from genfire_server.dependencies import Context, Session
+from genfire_server.dependencies import Context
 from genfire_server.kit.errors import OAuthError
 from genfire_server.kit.responses import errors
 
@@ -25,11 +25,24 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _MAX_BODY = 16 * 1024
 
 
+async def _read_body(request: Request) -> bytes:
+    """The body, refused past `_MAX_BODY` without buffering more than that."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _MAX_BODY:
+        raise OAuthError("invalid_request", "The request body is larger than 16 KiB.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_BODY:
+            raise OAuthError("invalid_request", "The request body is larger than 16 KiB.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _form(request: Request) -> dict[str, Any]:
     """The token request's parameters, from a JSON or a form-encoded body."""
-    raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        raise OAuthError("invalid_request", "The request body is too large.")
+    raw = await _read_body(request)
     if not raw.strip():
         return {}
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -41,7 +54,7 @@ async def _form(request: Request) -> dict[str, Any]:
         return dict(pairs)
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
         raise OAuthError("invalid_request", "The request body is not valid JSON.") from exc
     if not isinstance(body, dict):
         raise OAuthError("invalid_request", "The request body must be a JSON object.")
@@ -72,6 +85,12 @@ def _string(form: dict[str, Any], name: str) -> str | None:
     return value
 
 
+def _plausible_credentials(client_id: str, secret: str) -> bool:
+    """Whether these could be credentials this server minted; anything else never reaches
+    the database (a NUL byte or a lone surrogate would make the driver fail)."""
+    return credentials.looks_like_client_id(client_id) and credentials.looks_like_secret(secret)
+
+
 @router.post(
     "/oauth/token",
     summary="Issue an OAuth access token",
@@ -89,7 +108,7 @@ def _string(form: dict[str, Any], name: str) -> str | None:
         }
     },
 )
-async def issue_token(request: Request, ctx: Context, session: Session) -> JSONResponse:
+async def issue_token(request: Request, ctx: Context) -> JSONResponse:
     """Exchange OAuth client credentials for a bearer access token (no refresh token).
 
     Credentials go in the body or in HTTP Basic auth (`client_id:client_secret`), not both.
@@ -100,8 +119,7 @@ async def issue_token(request: Request, ctx: Context, session: Session) -> JSONR
         raise OAuthError("invalid_request", "grant_type is required.")
     if grant_type != "client_credentials":
         raise OAuthError(
-            "unsupported_grant_type",
-            f"grant_type '{grant_type}' is not supported; use client_credentials.",
+            "unsupported_grant_type", "Only the client_credentials grant is supported."
         )
     body_id, body_secret = _string(form, "client_id"), _string(form, "client_secret")
     basic = _basic_credentials(request)
@@ -113,9 +131,14 @@ async def issue_token(request: Request, ctx: Context, session: Session) -> JSONR
     if not client_id or not secret:
         raise OAuthError("invalid_request", "client_id and client_secret are required.")
 
-    client = await service.verify_client(session, client_id, secret)
-    if client is None:
+    if not _plausible_credentials(client_id, secret):
         raise OAuthError("invalid_client", "Unknown client or wrong secret.", status=401)
+    # The body is read and checked: only now take a (briefly held) write transaction.
+    async with ctx.db.write() as session:
+        client = await service.verify_client(session, client_id, secret)
+        if client is None:
+            raise OAuthError("invalid_client", "Unknown client or wrong secret.", status=401)
+        await service.touch_client(session, client.id)
 
     allowed = client.scopes.split()
     requested = scope_rules.parse(_string(form, "scope"))
@@ -128,7 +151,6 @@ async def issue_token(request: Request, ctx: Context, session: Session) -> JSONR
             raise OAuthError("invalid_scope", f"The client may not request: {' '.join(extra)}.")
     granted = scope_rules.serialize(requested or allowed)
 
-    await service.touch_client(session, client.id)
     ttl = ctx.settings.access_token_ttl_seconds
     token = tokens.issue(
         key=ctx.settings.resolved_secret_key,

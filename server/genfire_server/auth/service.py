@@ -51,8 +51,10 @@ async def authenticate(
     Every call reads the credential's current row, so a revocation takes effect on the
     next request. Also returns `last_used_at` so the caller can decide to refresh it.
     """
-    parts = credentials.split_api_key(token)
-    if parts is not None:
+    if token.startswith(credentials.API_KEY_PREFIX):
+        parts = credentials.split_api_key(token)
+        if parts is None:
+            raise InvalidApiKey()
         key_id, secret = parts
         row = await db.fetch_one(_API_KEY, credential_id=key_id)
         if row is None:
@@ -137,6 +139,17 @@ async def revoke_api_key(session: AsyncSession, key_id: str) -> ApiKey:
         key.revoked_at = utcnow()
         await session.flush()
     return key
+
+
+async def revoke_oauth_client(session: AsyncSession, client_id: str) -> OAuthClient:
+    """Revoke a client; its access tokens stop working on their next request."""
+    client = await session.get(OAuthClient, client_id)
+    if client is None:
+        raise NotFound(f"No OAuth client {client_id}.")
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+        await session.flush()
+    return client
 
 
 async def create_oauth_client(

@@ -60,16 +60,12 @@ async def balance_milli(session: AsyncSession, account_id: str) -> int:
     return value
 
 
-async def _apply(
-    session: AsyncSession,
-    account_id: str,
-    delta_milli: int,
-    *,
-    kind: str,
-    reason: str | None,
-    hold_id: str | None = None,
-) -> int:
-    """Move the balance by `delta_milli` (refusing to go below zero) and record the entry."""
+async def _move_balance(session: AsyncSession, account_id: str, delta_milli: int) -> int:
+    """Move the balance by `delta_milli`, refusing to go below zero. Returns the new balance.
+
+    Writes nothing when it refuses, so a caller that catches `InsufficientCredits` and
+    commits leaves no trace of the attempt.
+    """
     statement = (
         update(CreditBalance)
         .where(CreditBalance.account_id == account_id)
@@ -79,26 +75,55 @@ async def _apply(
     if delta_milli < 0:
         statement = statement.where(CreditBalance.balance_milli >= -delta_milli)
     new_balance = (await session.execute(statement)).scalar_one_or_none()
-    if new_balance is None:
-        current = await session.scalar(
-            select(CreditBalance.balance_milli).where(CreditBalance.account_id == account_id)
-        )
-        if current is None:
-            raise NotFound(f"Account {account_id} has no credit balance.")
-        raise InsufficientCredits(
-            f"This needs {to_public(-delta_milli)} credits; the balance is {to_public(current)}."
-        )
+    if new_balance is not None:
+        return new_balance
+    current = await session.scalar(
+        select(CreditBalance.balance_milli).where(CreditBalance.account_id == account_id)
+    )
+    if current is None:
+        raise NotFound(f"Account {account_id} has no credit balance.")
+    raise InsufficientCredits(
+        f"This needs {to_public(-delta_milli)} credits; the balance is {to_public(current)}."
+    )
+
+
+def _record(
+    session: AsyncSession,
+    account_id: str,
+    delta_milli: int,
+    balance_after_milli: int,
+    *,
+    kind: str,
+    reason: str | None,
+    hold_id: str | None = None,
+) -> None:
     session.add(
         CreditLedgerEntry(
             id=new_id("cle"),
             account_id=account_id,
             kind=kind,
             amount_milli=delta_milli,
-            balance_after_milli=new_balance,
+            balance_after_milli=balance_after_milli,
             hold_id=hold_id,
             reason=reason,
             created_at=utcnow(),
         )
+    )
+
+
+async def _apply(
+    session: AsyncSession,
+    account_id: str,
+    delta_milli: int,
+    *,
+    kind: str,
+    reason: str | None,
+    hold_id: str | None = None,
+) -> int:
+    """Move the balance and record the ledger entry that explains it."""
+    new_balance = await _move_balance(session, account_id, delta_milli)
+    _record(
+        session, account_id, delta_milli, new_balance, kind=kind, reason=reason, hold_id=hold_id
     )
     await session.flush()
     return new_balance
@@ -124,8 +149,9 @@ async def hold(
     """Reserve credits for work about to start; raises `InsufficientCredits` (402) if short."""
     if amount_milli <= 0:
         raise ValueError("a hold must be positive")
+    # Debit first: if the balance is short nothing has been written yet.
+    new_balance = await _move_balance(session, account_id, -amount_milli)
     hold_id = new_id("hold")
-    # The hold row first: the ledger entry references it.
     session.add(
         CreditHold(
             id=hold_id,
@@ -138,8 +164,17 @@ async def hold(
             settled_at=None,
         )
     )
+    await session.flush()  # the ledger entry references the hold
+    _record(
+        session,
+        account_id,
+        -amount_milli,
+        new_balance,
+        kind="hold",
+        reason=reference,
+        hold_id=hold_id,
+    )
     await session.flush()
-    await _apply(session, account_id, -amount_milli, kind="hold", reason=reference, hold_id=hold_id)
     return HoldResult(hold_id, "held", amount_milli, None)
 
 

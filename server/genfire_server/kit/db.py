@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, inspect, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -40,7 +40,7 @@ from genfire_server.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+def _sqlite_pragmas(busy_timeout_ms: int, *, read_only: bool) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Own the transaction boundaries ourselves (see `_begin`), pysqlite's are wrong for us.
         dbapi_connection.isolation_level = None
@@ -49,6 +49,8 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     return on_connect
@@ -71,23 +73,36 @@ class Database:
         self._write_owner: asyncio.Task[Any] | None = None
         if self.is_sqlite:
             self.write_engine = self._sqlite_engine(
-                url, "BEGIN IMMEDIATE", pool_size, busy_timeout_ms
+                url, "BEGIN IMMEDIATE", pool_size, busy_timeout_ms, read_only=False
             )
-            self.read_engine = self._sqlite_engine(url, "BEGIN", pool_size, busy_timeout_ms)
+            self.read_engine = self._sqlite_engine(
+                url, "BEGIN", pool_size, busy_timeout_ms, read_only=True
+            )
         else:
             self.write_engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                hide_parameters=True,
             )
-            self.read_engine = self.write_engine
+            # The same pool; its transactions are READ ONLY, so a stray write in a GET
+            # handler fails loudly instead of being rolled back in silence.
+            self.read_engine = self.write_engine.execution_options(postgresql_readonly=True)
         database = make_url(url).database if self.is_sqlite else None
         self._reader = SQLiteReader(database) if database and database != ":memory:" else None
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @staticmethod
-    def _sqlite_engine(url: str, begin: str, pool_size: int, busy_timeout_ms: int) -> AsyncEngine:
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+    def _sqlite_engine(
+        url: str, begin: str, pool_size: int, busy_timeout_ms: int, *, read_only: bool
+    ) -> AsyncEngine:
+        # hide_parameters: bound values never reach logs or error messages.
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
+        event.listen(
+            engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms, read_only=read_only)
+        )
         event.listen(engine.sync_engine, "begin", _begin(begin))
         return engine
 
@@ -142,13 +157,20 @@ class Database:
             row = (await conn.execute(query.statement, params)).first()
         return tuple(row) if row is not None else None
 
-    async def ping(self) -> None:
+    async def schema_revision(self) -> str | None:
+        """The migration the database is at (None when it has never been migrated)."""
         async with self.read_engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            exists = await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
+            if not exists:
+                return None
+            revision = (
+                await conn.execute(text("SELECT version_num FROM alembic_version"))
+            ).scalar()
+            return str(revision) if revision is not None else None
 
     async def dispose(self) -> None:
         if self._reader is not None:
             self._reader.close()
         await self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
+        if self.is_sqlite:
             await self.read_engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,8 +26,18 @@ def _request_id(request: Request) -> str:
     return rid if isinstance(rid, str) else new_request_id()
 
 
+class ProblemResponse(JSONResponse):
+    """problem+json, rendered ASCII-safe: a detail that quotes odd client input (a lone
+    surrogate, say) must not turn the error into a 500."""
+
+    media_type = PROBLEM_CONTENT_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def problem(request: Request, error: GenFireError) -> JSONResponse:
-    return JSONResponse(
+    return ProblemResponse(
         error.body(_request_id(request)),
         status_code=error.status,
         media_type=PROBLEM_CONTENT_TYPE,

@@ -1,4 +1,5 @@
-"""Request ids, the access log and the last-resort 500, as one pure ASGI middleware.
+"""Request ids, the body-size cap, the access log and the last-resort 500, as one pure
+ASGI middleware.
 
 Pure ASGI (not BaseHTTPMiddleware) keeps the per-request overhead to a few function calls.
 """
@@ -11,21 +12,30 @@ import re
 import time
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from genfire_server.kit.errors import PROBLEM_CONTENT_TYPE, InternalError
+from genfire_server.kit.errors import PROBLEM_CONTENT_TYPE, GenFireError, InternalError
 from genfire_server.kit.ids import request_id as new_request_id
 
 log = logging.getLogger("genfire.access")
 errors_log = logging.getLogger("genfire.errors")
 # A caller may pass its own id to correlate logs; anything odd is replaced, never echoed.
 _SAFE_INBOUND_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# What the access log records for a client that went away before the response.
+CLIENT_CLOSED = 499
+
+
+class BodyTooLarge(GenFireError):
+    status = 413
+    code = "payload_too_large"
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = True, max_body_bytes: int) -> None:
         self.app = app
         self.access_log = access_log
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,14 +59,35 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        limit = self.max_body_bytes
+        too_large = BodyTooLarge(f"The request body is larger than the limit of {limit} bytes.")
+        received = 0
+
+        async def receive_capped() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise too_large
+            return message
+
         try:
-            await self.app(scope, receive, send_with_id)
+            declared = _header(scope, b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise too_large
+            await self.app(scope, receive_capped, send_with_id)
+        except BodyTooLarge as error:
+            if not response_started:
+                await _send_problem(send_with_id, error, rid)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED  # nobody is left to answer; not a server error
         except Exception:
             errors_log.exception("unhandled error", extra={"request_id": rid})
             if not response_started:
-                await _send_internal_error(send_with_id, rid)
+                await _send_problem(send_with_id, InternalError(), rid)
         finally:
-            if self.access_log:
+            if self.access_log and log.isEnabledFor(logging.INFO):
                 log.info(
                     "request",
                     extra={
@@ -78,12 +109,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_internal_error(send: Any, rid: str) -> None:
-    body = json.dumps(InternalError().body(rid)).encode()
+async def _send_problem(send: Any, error: GenFireError, rid: str) -> None:
+    body = json.dumps(error.body(rid)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 500,
+            "status": error.status,
             "headers": [
                 (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 _HERE = Path(__file__).parent
 
@@ -13,7 +15,8 @@ _HERE = Path(__file__).parent
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_HERE))
-    config.set_main_option("sqlalchemy.url", database_url)
+    # The config parser treats % as interpolation; URLs carry %-encoded passwords.
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 
@@ -22,9 +25,9 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+@cache
 def current_head() -> str:
-    from alembic.script import ScriptDirectory
-
+    """The newest revision this code knows (read from the scripts once per process)."""
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert head is not None
     return head

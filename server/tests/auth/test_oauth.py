@@ -199,3 +199,58 @@ async def test_expired_and_foreign_tokens_are_invalid(
     for token in (expired, forged, other_issuer):
         response = await client.get("/v1/account", headers={"Authorization": f"Bearer {token}"})
         assert_problem(response, 401, "invalid_api_key")
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "code"),
+    [
+        (b"[" * 20000, 400, "invalid_request"),  # nesting deep enough to blow the stack
+        (
+            b'{"grant_type":"client_credentials","client_id":"\\ud800","client_secret":"gfs_live_x"}',
+            401,
+            "invalid_client",
+        ),
+        (
+            b'{"grant_type":"client_credentials","client_id":"gfo_oauth_x","client_secret":"\\ud800"}',
+            401,
+            "invalid_client",
+        ),
+        (
+            b'{"grant_type":"client_credentials","client_id":"gfo_oauth_\\u0000","client_secret":"gfs_live_abcdefghijklmnopqrstuv"}',
+            401,
+            "invalid_client",
+        ),
+        (
+            b'{"grant_type":"\\ud800","client_id":"x","client_secret":"y"}',
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            b'{"grant_type":"client_credentials","pad":"' + b"x" * 17000 + b'"}',
+            400,
+            "invalid_request",
+        ),
+    ],
+)
+async def test_hostile_bodies_get_oauth_errors_never_500(
+    client: httpx.AsyncClient, raw: bytes, status: int, code: str
+) -> None:
+    response = await client.post(
+        "/v1/oauth/token", content=raw, headers={"content-type": "application/json"}
+    )
+    assert_problem(response, status, code)
+    response.content.decode("ascii")  # problem bodies are ASCII-safe whatever was sent
+
+
+async def test_invalid_client_challenges_for_basic_auth(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/oauth/token",
+        json={"grant_type": "client_credentials"},
+        headers={
+            "Authorization": _basic(
+                "gfo_oauth_aaaaaaaaaaaaaaaaaaaa", "gfs_live_wrongwrongwrongwrong"
+            )
+        },
+    )
+    assert_problem(response, 401, "invalid_client")
+    assert response.headers["www-authenticate"].startswith("Basic")

@@ -92,6 +92,25 @@ async def test_short_balance_is_refused_and_nothing_is_written(
     assert holds == 0
 
 
+async def test_a_refused_hold_leaves_nothing_even_if_the_caller_commits(
+    db: Database, make_caller: MakeCaller
+) -> None:
+    """A batch that catches the 402 and carries on must not leave a releasable hold."""
+    caller = await make_caller(credits=1)
+    async with db.write() as session:
+        with pytest.raises(InsufficientCredits):
+            await credits.hold(session, caller.account_id, 5_000)
+        # the transaction goes on and commits
+    async with db.read() as session:
+        holds = list(
+            await session.scalars(
+                select(CreditHold).where(CreditHold.account_id == caller.account_id)
+            )
+        )
+    assert holds == []
+    assert await _state(db, caller.account_id) == (1_000, 1_000)
+
+
 async def test_database_refuses_a_negative_balance_even_without_the_guard(
     db: Database, make_caller: MakeCaller
 ) -> None:

@@ -17,7 +17,8 @@ from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(is_postgres(), reason="the embedded shape is SQLite")
 
-CLI = [sys.executable, "-m", "genfire_server.cli"]
+# The console script `make install` puts next to the interpreter, as an operator runs it.
+CLI = [str(Path(sys.executable).parent / "genfire-server")]
 
 
 def _free_port() -> int:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from genfire_server.app import create_app
@@ -37,3 +39,18 @@ async def test_readyz_is_503_when_the_database_is_gone(
         ).status_code == 200  # liveness does not touch the database
         assert_problem(await http.get("/readyz"), 503, "not_ready")
     await broken.dispose()
+
+
+async def test_readyz_is_503_on_a_database_that_was_never_migrated(
+    settings: Settings, tmp_path: Path
+) -> None:
+    empty = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    ctx = AppContext(
+        settings=settings, db=empty, catalog=Catalog.load(), stock_voices=load_stock_voices()
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(context=ctx)), base_url="http://t"
+    ) as http:
+        body = assert_problem(await http.get("/readyz"), 503, "not_ready")
+    assert "migrate" in str(body["detail"])
+    await empty.dispose()

@@ -1,4 +1,4 @@
-"""Hot reads: current, typed, and never stuck behind a busy SQLite database."""
+"""Hot reads: current, typed, and never failing or stalling long on a busy SQLite file."""
 
 from __future__ import annotations
 
@@ -84,14 +84,30 @@ async def test_busy_database_falls_back_instead_of_failing(
     thread = threading.Thread(target=hold_exclusive_lock)
     thread.start()
     database = Database(f"sqlite+aiosqlite:///{path}")
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
     try:
         assert locked.wait(5)
         asyncio.get_running_loop().call_later(0.6, release.set)
+        ticking = asyncio.create_task(ticker())
+        await asyncio.sleep(0.05)
         started = time.perf_counter()
         row = await database.fetch_one(BALANCE, account_id="acct_1")
+        ticking.cancel()
         assert row is not None and row[0] == 43
         assert time.perf_counter() - started >= 0.5  # it waited for the lock, off the loop
         assert any("busy" in record.getMessage() for record in caplog.records)
+        # The loop stalled at most for the hot reader's short busy timeout (200 ms), not
+        # for the whole 600 ms the lock was held.
+        assert max(gaps) < 0.45
     finally:
         release.set()
         thread.join()
@@ -106,3 +122,16 @@ async def test_nested_write_in_one_task_fails_loudly_instead_of_hanging(db: Data
                 pass
     async with db.write():  # the lock was released
         pass
+
+
+async def test_read_transactions_refuse_writes(db: Database, caller: Caller) -> None:
+    """A write that slipped into a GET handler fails loudly instead of vanishing."""
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError):
+        async with db.read() as session:
+            await session.execute(
+                update(CreditBalance)
+                .where(CreditBalance.account_id == caller.account_id)
+                .values(balance_milli=1)
+            )
