@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
+import pytest
+from starlette.types import Message, Scope
 
 from genfire_server.app import create_app
 from genfire_server.context import AppContext
@@ -58,3 +61,43 @@ async def test_probes_answer_head(client: httpx.AsyncClient) -> None:
     for path in ("/healthz", "/readyz"):
         response = await client.head(path)
         assert response.status_code == 200 and response.content == b""
+
+
+async def test_a_client_that_leaves_mid_body_is_logged_499_not_an_error(
+    ctx: AppContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    app = create_app(context=ctx)
+    messages: Iterator[Message] = iter(
+        [
+            {"type": "http.request", "body": b'{"grant_type":', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return next(messages)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/oauth/token",
+        "raw_path": b"/v1/oauth/token",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"host", b"t")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    await app(scope, receive, send)
+    assert sent == []  # nobody to answer
+    access = [r for r in caplog.records if r.name == "genfire.access"]
+    assert [getattr(r, "status", None) for r in access] == [499]
+    assert not [r for r in caplog.records if r.name == "genfire.errors"]
