@@ -67,6 +67,61 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: LogFormat = Field(default="json", description="json (one object per line) or text.")
     access_log: bool = Field(default=True, description="One log line per request.")
+    # Runs and workers
+    worker_concurrency: int = Field(
+        default=2, ge=0, description="Runs executed at once by this process's workers (0: none)."
+    )
+    run_lease_seconds: int = Field(
+        default=60, ge=5, description="How long a worker's claim on a run lasts unless renewed."
+    )
+    sweep_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the sweeper looks for lost or abandoned runs."
+    )
+    redispatch_after_seconds: int = Field(
+        default=30, ge=1, description="A queued run nobody claimed for this long is sent again."
+    )
+    run_max_attempts: int = Field(
+        default=3, ge=1, description="Claims a run may get (a worker died) before it fails."
+    )
+    sync_wait_seconds: float = Field(
+        default=30.0, ge=0, description="How long synchronous endpoints wait for their run."
+    )
+    enable_test_engine: bool = Field(
+        default=False,
+        description="Expose POST /v1/testing/runs and its test engine (tests, benchmarks).",
+    )
+    # Idempotency
+    idempotency_ttl_hours: int = Field(
+        default=24, ge=1, description="How long an Idempotency-Key and its response are kept."
+    )
+    idempotency_lock_seconds: int = Field(
+        default=60, ge=1, description="An in-flight key whose request died is freed after this."
+    )
+    # Storage and uploads
+    storage_dir: Path | None = Field(
+        default=None, description="Where stored files live. Default: <data_dir>/files."
+    )
+    output_retention_days: int = Field(
+        default=7, ge=1, description="How long run outputs (and their URLs) stay available."
+    )
+    upload_url_ttl_seconds: int = Field(
+        default=900, ge=60, description="How long an upload URL accepts its PUT."
+    )
+    asset_url_ttl_days: int = Field(
+        default=7, ge=1, description="Lifetime of an upload's signed asset_url."
+    )
+    max_upload_bytes: int = Field(
+        default=5 * 1024**3, ge=1, description="Largest upload accepted (5 GB)."
+    )
+    # Outbound requests
+    fetch_allow_hosts: str = Field(
+        default="",
+        description="Comma-separated host names or CIDRs that outbound requests may reach "
+        "even though they are private (empty: none).",
+    )
+    fetch_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Time limit for one input fetch, redirects included."
+    )
     dev_account_email: str = Field(
         default="dev@localhost", description="Account `make run` creates for development."
     )
@@ -95,6 +150,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_storage_dir(self) -> Path:
+        return self.storage_dir or self.data_dir / "files"
 
     @cached_property
     def resolved_secret_key(self) -> bytes:

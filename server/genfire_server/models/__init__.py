@@ -1,18 +1,24 @@
 """All tables, imported here so `Base.metadata` is complete for Alembic and tests."""
 
 from genfire_server.models.accounts import Account
+from genfire_server.models.assets import Asset
 from genfire_server.models.base import Base
 from genfire_server.models.credentials import ApiKey, OAuthClient
 from genfire_server.models.credits import CreditBalance, CreditHold, CreditLedgerEntry
+from genfire_server.models.idempotency import IdempotencyKey
+from genfire_server.models.runs import Run
 from genfire_server.models.voices import Voice
 
 __all__ = [
     "Account",
     "ApiKey",
+    "Asset",
     "Base",
     "CreditBalance",
     "CreditHold",
     "CreditLedgerEntry",
+    "IdempotencyKey",
     "OAuthClient",
+    "Run",
     "Voice",
 ]
