@@ -102,9 +102,12 @@ async def drive(
     return Result(sum(counts), time.perf_counter() - started, latencies, errors[0])
 
 
-def start_server(data_dir: Path, port: int, access_log: bool) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, port: int, access_log: bool, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENFIRE_")}
     env.update(GENFIRE_DATA_DIR=str(data_dir), GENFIRE_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    env.update(extra_env or {})
     if not access_log:
         env["GENFIRE_ACCESS_LOG"] = "false"
     subprocess.run([CLI, "migrate"], env=env, check=True, capture_output=True)

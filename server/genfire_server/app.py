@@ -16,17 +16,28 @@ from genfire_server.credits.endpoints import router as credits_router
 from genfire_server.health.endpoints import router as health_router
 from genfire_server.kit import error_handlers
 from genfire_server.kit.middleware import RequestContextMiddleware
+from genfire_server.runs.endpoints import router as runs_router
 from genfire_server.settings import Settings
+from genfire_server.storage.endpoints import router as files_router
+from genfire_server.testing.endpoints import router as testing_router
+from genfire_server.uploads.endpoints import router as uploads_router
+from genfire_server.usage.endpoints import router as usage_router
 from genfire_server.voices.endpoints import router as voices_router
 from genfire_server.web import docs
 
+# Routes are matched in this order, and matching is linear: what clients poll (run status,
+# balances) and download (files) comes first. No two routers share a path.
 ROUTERS: list[tuple[str, APIRouter]] = [
     ("", health_router),
+    (openapi.API_PREFIX, runs_router),
+    (openapi.API_PREFIX, credits_router),
+    (openapi.API_PREFIX, files_router),
     (openapi.API_PREFIX, oauth_router),
     (openapi.API_PREFIX, accounts_router),
-    (openapi.API_PREFIX, credits_router),
     (openapi.API_PREFIX, catalog_router),
     (openapi.API_PREFIX, voices_router),
+    (openapi.API_PREFIX, usage_router),
+    (openapi.API_PREFIX, uploads_router),
     ("", docs.router),
 ]
 
@@ -39,9 +50,11 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await ctx.executor.start()
         try:
             yield
         finally:
+            await ctx.executor.stop()
             await ctx.background.drain()
             if owns_context:
                 await ctx.db.dispose()
@@ -68,8 +81,11 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         max_body_bytes=settings.max_request_body_bytes,
     )
 
-    for prefix, router in ROUTERS:
+    routers = list(ROUTERS)
+    if settings.enable_test_engine:
+        routers.append((openapi.API_PREFIX, testing_router))
+    for prefix, router in routers:
         app.include_router(router, prefix=prefix)
-    app.state.declared_routes = routes.declared(ROUTERS)
+    app.state.declared_routes = routes.declared(routers)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
     return app

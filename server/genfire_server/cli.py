@@ -69,6 +69,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Workers and sweeper without the HTTP API, until SIGTERM or SIGINT."""
+    import signal
+
+    from genfire_server.context import AppContext
+
+    settings = _settings(args)
+    genfire_logging.configure(settings.log_level, settings.log_format)
+    if settings.worker_concurrency < 1:
+        print("GENFIRE_WORKER_CONCURRENCY must be at least 1 for a worker.", file=sys.stderr)
+        return 2
+
+    async def work() -> None:
+        ctx = AppContext.create(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await ctx.executor.start()
+        try:
+            await stop.wait()
+        finally:
+            await ctx.executor.stop()
+            await ctx.background.drain()
+            await ctx.db.dispose()
+
+    revision = asyncio.run(_schema_revision(Database.from_settings(settings)))
+    if revision != migrations.current_head():
+        print("The database is not migrated. Run `genfire-server migrate` first.", file=sys.stderr)
+        return 2
+    asyncio.run(work())
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.is_sqlite:
@@ -201,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="Overrides GENFIRE_HOST.")
     serve.add_argument("--port", type=int, help="Overrides GENFIRE_PORT.")
     serve.set_defaults(handler=cmd_serve)
+
+    worker = sub.add_parser("worker", help="Run workers and the sweeper, without the API.")
+    worker.set_defaults(handler=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="Create or upgrade the database schema.")
     migrate.set_defaults(handler=cmd_migrate)

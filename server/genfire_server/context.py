@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from genfire_server.catalog.service import Catalog
+from genfire_server.engines.registry import EngineRegistry
 from genfire_server.kit.background import BackgroundWork
 from genfire_server.kit.db import Database
 from genfire_server.settings import Settings
+from genfire_server.storage import LocalStorage, Storage
 from genfire_server.voices.stock import StockVoice, load_stock_voices
+
+if TYPE_CHECKING:
+    from genfire_server.runs.executor import RunExecutor
 
 
 @dataclass
@@ -17,7 +23,16 @@ class AppContext:
     db: Database
     catalog: Catalog
     stock_voices: list[StockVoice]
+    storage: Storage
     background: BackgroundWork = field(default_factory=BackgroundWork)
+    engines: EngineRegistry = field(default_factory=EngineRegistry)
+    # The process's workers and sweeper; created with the context, started by the app.
+    executor: RunExecutor = field(init=False)
+
+    def __post_init__(self) -> None:
+        from genfire_server.runs.executor import RunExecutor  # it needs the context itself
+
+        self.executor = RunExecutor(self)
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> AppContext:
@@ -26,4 +41,6 @@ class AppContext:
             db=db or Database.from_settings(settings),
             catalog=Catalog.load(),
             stock_voices=load_stock_voices(),
+            storage=LocalStorage(settings.resolved_storage_dir),
+            engines=EngineRegistry.from_settings(settings),
         )

@@ -20,9 +20,11 @@ from genfire_server.app import create_app
 from genfire_server.auth import service as auth
 from genfire_server.catalog.service import Catalog
 from genfire_server.context import AppContext
+from genfire_server.engines.registry import EngineRegistry
 from genfire_server.kit.db import Database
 from genfire_server.models import Base
 from genfire_server.settings import Settings
+from genfire_server.storage import LocalStorage
 from genfire_server.voices.stock import load_stock_voices
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
@@ -71,6 +73,10 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         secret_key=TEST_SECRET,
         public_url="http://testserver",
         access_log=True,
+        enable_test_engine=True,
+        # A quick sweeper, so lost and abandoned runs are picked up within a test.
+        sweep_interval_seconds=0.2,
+        redispatch_after_seconds=1,
         _env_file=None,
     )
 
@@ -94,10 +100,20 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 
 @pytest.fixture
-def ctx(settings: Settings, db: Database) -> AppContext:
-    return AppContext(
-        settings=settings, db=db, catalog=Catalog.load(), stock_voices=load_stock_voices()
+async def ctx(settings: Settings, db: Database) -> AsyncIterator[AppContext]:
+    """The process context with its workers running (ASGITransport runs no lifespan)."""
+    context = AppContext(
+        settings=settings,
+        db=db,
+        catalog=Catalog.load(),
+        stock_voices=load_stock_voices(),
+        storage=LocalStorage(settings.resolved_storage_dir),
+        engines=EngineRegistry.from_settings(settings),
     )
+    await context.executor.start()
+    yield context
+    await context.executor.stop(grace_seconds=0)
+    await context.background.drain()
 
 
 @pytest.fixture

@@ -15,5 +15,7 @@ def isoformat(value: datetime) -> str:
     """`2026-03-25T12:00:00.000Z`: the timestamp format every contract example uses."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
+    # "...T12:00:00.000+00:00" -> "...T12:00:00.000Z" (isoformat is C, strftime is not).
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"

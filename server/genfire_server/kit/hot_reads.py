@@ -16,10 +16,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from sqlalchemy import Select
 from sqlalchemy.dialects import sqlite
 
-_SQLITE = sqlite.dialect(paramstyle="named")
+# orjson parses the JSON columns several times faster than the standard library.
+_SQLITE = sqlite.dialect(paramstyle="named", json_deserializer=orjson.loads)
 Processor = Callable[[Any], Any] | None
 AnySelect = Select[*tuple[Any, ...]]
 

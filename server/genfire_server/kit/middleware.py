@@ -24,6 +24,9 @@ errors_log = logging.getLogger("genfire.errors")
 _SAFE_INBOUND_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 # What the access log records for a client that went away before the response.
 CLIENT_CLOSED = 499
+# Signed uploads (PUT /v1/files/...) stream straight to storage and enforce their own,
+# much larger limits (storage/endpoints.py), so the JSON body cap does not apply to them.
+UNCAPPED_PUT_PREFIX = "/v1/files/"
 
 
 class BodyTooLarge(GenFireError):
@@ -60,13 +63,14 @@ class RequestContextMiddleware:
             await send(message)
 
         limit = self.max_body_bytes
+        capped = not (scope["method"] == "PUT" and scope["path"].startswith(UNCAPPED_PUT_PREFIX))
         too_large = BodyTooLarge(f"The request body is larger than the limit of {limit} bytes.")
         received = 0
 
         async def receive_capped() -> Message:
             nonlocal received
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and capped:
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise too_large
@@ -74,7 +78,7 @@ class RequestContextMiddleware:
 
         try:
             declared = _header(scope, b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > limit:
+            if capped and declared is not None and declared.isdigit() and int(declared) > limit:
                 raise too_large
             await self.app(scope, receive_capped, send_with_id)
         except BodyTooLarge as error:

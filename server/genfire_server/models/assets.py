@@ -26,7 +26,8 @@ class Asset(Base):
     content_type: Mapped[str] = mapped_column(String(120))
     declared_size: Mapped[int | None] = mapped_column(BigInteger)  # uploads: size_bytes
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)  # once the bytes are stored
-    status: Mapped[str] = mapped_column(String(20))  # pending | ready
+    # pending (URL issued) | uploading (a PUT is writing) | ready
+    status: Mapped[str] = mapped_column(String(20))
     run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id"), index=True)
     upload_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -20,6 +20,9 @@ class IdempotencyKey(Base):
     status: Mapped[str] = mapped_column(String(20))  # in_flight | done
     # An in-flight claim whose request died is given up after this.
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What the first request created (a run id), written in the same transaction as the
+    # creation, so a retry after a crash answers with it instead of creating another.
+    resource_id: Mapped[str | None] = mapped_column(String(40))
     response_status: Mapped[int | None] = mapped_column(Integer)
     response_content_type: Mapped[str | None] = mapped_column(String(120))
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -9,6 +9,7 @@ from genfire_server.catalog.service import Catalog
 from genfire_server.context import AppContext
 from genfire_server.kit.db import Database
 from genfire_server.settings import Settings
+from genfire_server.storage import LocalStorage
 from genfire_server.voices.stock import load_stock_voices
 from tests.conftest import assert_problem
 
@@ -28,7 +29,11 @@ async def test_readyz_is_503_when_the_database_is_gone(
 ) -> None:
     broken = Database("sqlite+aiosqlite:////nonexistent-dir/for/sure/genfire.db")
     ctx = AppContext(
-        settings=settings, db=broken, catalog=Catalog.load(), stock_voices=load_stock_voices()
+        settings=settings,
+        db=broken,
+        catalog=Catalog.load(),
+        stock_voices=load_stock_voices(),
+        storage=LocalStorage(Path(str(tmp_path)) / "files"),
     )
     app = create_app(context=ctx)
     async with httpx.AsyncClient(
@@ -46,7 +51,11 @@ async def test_readyz_is_503_on_a_database_that_was_never_migrated(
 ) -> None:
     empty = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     ctx = AppContext(
-        settings=settings, db=empty, catalog=Catalog.load(), stock_voices=load_stock_voices()
+        settings=settings,
+        db=empty,
+        catalog=Catalog.load(),
+        stock_voices=load_stock_voices(),
+        storage=LocalStorage(tmp_path / "files"),
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(context=ctx)), base_url="http://t"

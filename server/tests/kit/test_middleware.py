@@ -20,6 +20,7 @@ def _small_cap_app(ctx: AppContext, cap: int) -> httpx.AsyncClient:
         db=ctx.db,
         catalog=ctx.catalog,
         stock_voices=ctx.stock_voices,
+        storage=ctx.storage,
     )
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(context=small)), base_url="http://t"

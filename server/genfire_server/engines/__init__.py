@@ -1,0 +1,1 @@
+"""Engines execute runs: built-in local engines by default, upstream providers when configured."""

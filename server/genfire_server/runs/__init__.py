@@ -1,0 +1,1 @@
+"""Runs: durable asynchronous work, from request to result."""

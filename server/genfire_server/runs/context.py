@@ -1,0 +1,105 @@
+"""The `RunContext` a worker hands to an engine."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sqlalchemy import update
+
+from genfire_server.engines.base import EngineError, Job, Progress, StoredOutput
+from genfire_server.kit import safe_http
+from genfire_server.kit.clock import utcnow
+from genfire_server.kit.errors import GenFireError
+from genfire_server.models import Run
+from genfire_server.storage import service as storage_service
+
+if TYPE_CHECKING:
+    from genfire_server.context import AppContext
+
+# Progress is shown, not logged: at most a couple of writes a second per run.
+_PROGRESS_INTERVAL_SECONDS = 0.5
+
+
+class WorkerRunContext:
+    def __init__(self, ctx: AppContext, job: Job, workdir: Path, worker_id: str) -> None:
+        self._ctx = ctx
+        self._job = job
+        self._workdir = workdir
+        self._worker_id = worker_id
+        self._last_progress = 0.0
+        self._fetched = 0
+
+    @property
+    def workdir(self) -> Path:
+        return self._workdir
+
+    async def store_output(
+        self,
+        filename: str,
+        content_type: str,
+        *,
+        data: bytes | None = None,
+        path: Path | None = None,
+    ) -> StoredOutput:
+        stored = await storage_service.save_output(
+            self._ctx,
+            account_id=self._job.account_id,
+            run_id=self._job.run_id,
+            filename=filename,
+            content_type=content_type,
+            data=data,
+            path=path,
+        )
+        return StoredOutput(stored.asset_id, stored.url, stored.size_bytes, stored.content_type)
+
+    async def report_progress(self, progress: Progress) -> None:
+        now = time.monotonic()
+        final = progress.percent >= 100
+        if not final and now - self._last_progress < _PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last_progress = now
+        document = {
+            "percent": round(max(0.0, min(100.0, progress.percent)), 1),
+            "label": progress.label,
+            "step_index": progress.step_index,
+            "step_count": progress.step_count,
+            "stages": list(progress.stages),
+        }
+        async with self._ctx.db.write() as session:
+            await session.execute(
+                update(Run)
+                .where(
+                    Run.id == self._job.run_id,
+                    Run.status == "processing",
+                    Run.lease_owner == self._worker_id,
+                )
+                .values(progress=document, updated_at=utcnow())
+            )
+
+    async def fetch_input(self, url: str, *, max_bytes: int) -> Path:
+        try:
+            own = await storage_service.resolve_own_url(
+                self._ctx, url, account_id=self._job.account_id
+            )
+        except GenFireError as error:
+            raise EngineError("input_fetch_failed", error.detail) from error
+        if own is not None:
+            return await storage_service.open_asset_path(self._ctx, own)
+        self._fetched += 1
+        suffix = Path(urlsplit(url).path).suffix[:10]
+        dest = self._workdir / f"input-{self._fetched}{suffix}"
+        allow = safe_http.AllowList.parse(self._ctx.settings.fetch_allow_hosts)
+        limits = safe_http.FetchLimits(
+            max_bytes=max_bytes, timeout_seconds=self._ctx.settings.fetch_timeout_seconds
+        )
+        try:
+            safe_http.check_url(url, allow)
+            await safe_http.fetch_to_file(url, dest, allow=allow, limits=limits)
+        except safe_http.UnsafeUrl as error:
+            raise EngineError("input_fetch_failed", error.detail) from error
+        except safe_http.FetchFailed as error:
+            raise EngineError("input_fetch_failed", error.message) from error
+        return dest

@@ -1,0 +1,385 @@
+"""Executing runs: dispatch through taskiq, claim with a lease, finish exactly once.
+
+Delivery is at least once, the effect exactly once:
+
+- `dispatch` sends a message through the taskiq broker (in-memory in the embedded shape)
+  after the run's transaction has committed.
+- A worker claims a run with a conditional update (`queued`, or `processing` with a
+  lapsed lease) that sets its lease; a duplicate message finds the run claimed and stops.
+- While the engine works, the lease is renewed every third of its length; a worker that
+  cannot renew (someone else took the run over) abandons its work.
+- Completion and failure are conditional on still holding the lease, and settle the
+  credit hold in the same transaction: capture on completion, release on failure. So a
+  run is charged at most once, and every hold is captured or released.
+- The sweeper re-dispatches queued runs whose message was lost (on start-up: every
+  queued run, since an in-memory broker loses all messages with its process) and runs
+  whose lease lapsed (their worker died); a run whose workers keep dying fails after
+  `run_max_attempts` claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from taskiq import InMemoryBroker
+
+from genfire_server.credits import service as credits
+from genfire_server.engines.base import EngineError, EngineResult, Job
+from genfire_server.kit.clock import utcnow
+from genfire_server.kit.ids import random_token
+from genfire_server.models import IdempotencyKey, Run
+from genfire_server.runs.context import WorkerRunContext
+
+if TYPE_CHECKING:
+    from genfire_server.context import AppContext
+
+log = logging.getLogger("genfire.runs")
+
+TERMINAL = frozenset({"completed", "failed"})
+_SWEEP_BATCH = 500
+
+
+class RunExecutor:
+    """The worker pool and sweeper of one process (none when `worker_concurrency` is 0)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        settings = ctx.settings
+        self.concurrency = settings.worker_concurrency
+        self.lease = timedelta(seconds=settings.run_lease_seconds)
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{random_token(6)}"
+        self.broker = InMemoryBroker(propagate_exceptions=False)
+
+        # taskiq renames the function it registers, so give it a function, not a method.
+        async def execute_run(run_id: str) -> None:
+            await self._execute_message(run_id)
+
+        self._execute_task = self.broker.register_task(
+            execute_run, task_name="genfire.runs.execute"
+        )
+        self._slots = asyncio.Semaphore(max(1, self.concurrency))
+        # Runs this process has a message for (waiting for a slot, or executing).
+        self._pending: set[str] = set()
+        self._executing: set[asyncio.Task[Any]] = set()
+        # Waiters of `wait_for`: an event per run and how many wait on it.
+        self._waiters: dict[str, tuple[asyncio.Event, int]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+        self._started = False
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.concurrency == 0 or self._started:
+            return
+        await self.broker.startup()
+        self._started = True
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+        log.info(
+            "workers started", extra={"worker": self.worker_id, "concurrency": self.concurrency}
+        )
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop taking work; give running runs `grace_seconds` to finish, then abandon them
+        (their leases lapse and another worker, or the next start, takes them over)."""
+        if not self._started:
+            return
+        self._started = False
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        running = list(self._executing)
+        if running:
+            _done, still = await asyncio.wait(running, timeout=grace_seconds)
+            for task in still:
+                task.cancel()
+            await asyncio.gather(*still, return_exceptions=True)
+        await self.broker.shutdown()
+
+    # --- dispatch and waiting --------------------------------------------------------
+
+    async def dispatch(self, run_id: str) -> None:
+        """Send the run to a worker. Call only after the run's transaction committed."""
+        if not self._started or run_id in self._pending:
+            return  # an API-only node: a worker node's sweeper will pick the run up
+        self._pending.add(run_id)
+        await self._execute_task.kiq(run_id)
+
+    async def wait_for(self, run_id: str, seconds: float) -> str:
+        """Wait until the run is terminal or `seconds` pass; returns its last status."""
+        from genfire_server.runs import service  # the service imports this module
+
+        deadline = time.monotonic() + seconds
+        event, count = self._waiters.get(run_id, (asyncio.Event(), 0))
+        self._waiters[run_id] = (event, count + 1)
+        try:
+            while True:
+                status = await service.current_status(self.ctx, run_id)
+                remaining = deadline - time.monotonic()
+                if status in TERMINAL or status is None or remaining <= 0:
+                    return status or "unknown"
+                # Woken at once when this process finishes it; polled if another does.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), timeout=min(remaining, 0.25))
+        finally:
+            event, count = self._waiters[run_id]
+            if count <= 1:
+                del self._waiters[run_id]
+            else:
+                self._waiters[run_id] = (event, count - 1)
+
+    def _notify(self, run_id: str) -> None:
+        waiting = self._waiters.get(run_id)
+        if waiting is not None:
+            waiting[0].set()
+
+    # --- executing -------------------------------------------------------------------
+
+    async def _execute_message(self, run_id: str) -> None:
+        current = asyncio.current_task()
+        if current is not None:
+            self._executing.add(current)
+        try:
+            async with self._slots:
+                await self._execute(run_id)
+        except Exception:
+            log.exception("run execution crashed", extra={"run_id": run_id})
+        finally:
+            self._pending.discard(run_id)
+            if current is not None:
+                self._executing.discard(current)
+
+    async def _claim(self, run_id: str) -> tuple[Job, str, int] | None:
+        """Take the run if nobody holds it; returns (job, engine key, attempts) or None."""
+        now = utcnow()
+        async with self.ctx.db.write() as session:
+            row = (
+                await session.execute(
+                    update(Run)
+                    .where(
+                        Run.id == run_id,
+                        or_(
+                            Run.status == "queued",
+                            and_(Run.status == "processing", Run.lease_expires_at < now),
+                        ),
+                    )
+                    .values(
+                        status="processing",
+                        lease_owner=self.worker_id,
+                        lease_expires_at=now + self.lease,
+                        attempts=Run.attempts + 1,
+                        started_at=func.coalesce(Run.started_at, now),
+                        updated_at=now,
+                    )
+                    .returning(
+                        Run.account_id,
+                        Run.capability,
+                        Run.endpoint,
+                        Run.model,
+                        Run.engine,
+                        Run.input,
+                        Run.attempts,
+                    )
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        account_id, capability, endpoint, model, engine, job_input, attempts = row
+        job = Job(run_id, account_id, capability, endpoint, model, dict(job_input))
+        return job, engine, attempts
+
+    async def _execute(self, run_id: str) -> None:
+        claimed = await self._claim(run_id)
+        if claimed is None:
+            return  # finished, or another worker holds a live lease
+        job, engine_key, attempts = claimed
+        if attempts > self.ctx.settings.run_max_attempts:
+            await self._fail(
+                run_id,
+                "internal_error",
+                f"The run was interrupted {attempts - 1} times (its worker stopped) and was "
+                "given up.",
+            )
+            return
+        engine = self.ctx.engines.get(engine_key)
+        if engine is None:
+            await self._fail(run_id, "internal_error", "No engine is configured for this model.")
+            return
+        workdir = Path(tempfile.mkdtemp(prefix=f"{run_id}-", dir=self._scratch_root()))
+        run_ctx = WorkerRunContext(self.ctx, job, workdir, self.worker_id)
+        work = asyncio.get_running_loop().create_task(engine.run(job, run_ctx))
+        renewer = asyncio.get_running_loop().create_task(self._renew_lease(run_id, work))
+        try:
+            result = await work
+        except EngineError as error:
+            await self._fail(run_id, error.code, error.message)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # shutting down: the lease lapses and the run is taken over later
+            # The renewer cancelled the work: the lease is lost and someone else runs it.
+        except Exception:
+            log.exception("engine failed", extra={"run_id": run_id, "engine": engine_key})
+            await self._fail(run_id, "internal_error", "The engine failed unexpectedly.")
+        else:
+            await self._complete(run_id, result)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+    def _scratch_root(self) -> Path:
+        root = self.ctx.settings.data_dir / "tmp"
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+
+    async def _renew_lease(self, run_id: str, work: asyncio.Task[EngineResult]) -> None:
+        interval = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            now = utcnow()
+            async with self.ctx.db.write() as session:
+                renewed = await session.execute(
+                    update(Run)
+                    .where(
+                        Run.id == run_id,
+                        Run.status == "processing",
+                        Run.lease_owner == self.worker_id,
+                    )
+                    .values(lease_expires_at=now + self.lease)
+                    .returning(Run.id)
+                )
+                still_ours = renewed.one_or_none() is not None
+            if not still_ours:
+                log.warning("lost the lease on a run; abandoning it", extra={"run_id": run_id})
+                work.cancel()
+                return
+
+    async def _complete(self, run_id: str, result: EngineResult) -> None:
+        now = utcnow()
+        async with self.ctx.db.write() as session:
+            row = (
+                await session.execute(
+                    select(Run.price_milli, Run.hold_id).where(
+                        Run.id == run_id,
+                        Run.status == "processing",
+                        Run.lease_owner == self.worker_id,
+                    )
+                )
+            ).one_or_none()
+            if row is None:
+                return  # no longer ours: whoever holds it now will finish it
+            price_milli, hold_id = row
+            charged = price_milli if result.charged_milli is None else result.charged_milli
+            charged = max(0, min(charged, price_milli))
+            await session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.lease_owner == self.worker_id)
+                .values(
+                    status="completed",
+                    output=result.output,
+                    charged_milli=charged,
+                    progress=None,
+                    provider_request_id=result.provider_request_id,
+                    resource_id=result.resource_id,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    completed_at=now,
+                    updated_at=now,
+                )
+            )
+            if hold_id is not None:
+                await credits.capture(session, hold_id, charged)
+        self._notify(run_id)
+        log.info("run completed", extra={"run_id": run_id, "charged_milli": charged})
+
+    async def _fail(self, run_id: str, code: str, message: str) -> None:
+        now = utcnow()
+        async with self.ctx.db.write() as session:
+            hold_id = (
+                await session.execute(
+                    update(Run)
+                    .where(
+                        Run.id == run_id,
+                        Run.status == "processing",
+                        Run.lease_owner == self.worker_id,
+                    )
+                    .values(
+                        status="failed",
+                        error_code=code,
+                        error_message=message,
+                        charged_milli=0,
+                        progress=None,
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        completed_at=now,
+                        updated_at=now,
+                    )
+                    .returning(Run.hold_id)
+                )
+            ).one_or_none()
+            if hold_id is None:
+                return
+            if hold_id[0] is not None:
+                await credits.release(session, hold_id[0])
+        self._notify(run_id)
+        log.info("run failed", extra={"run_id": run_id, "code": code})
+
+    # --- sweeping --------------------------------------------------------------------
+
+    async def _sweep_forever(self) -> None:
+        first = True
+        while True:
+            try:
+                await self.sweep(everything_queued=first)
+                first = False
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sweep failed")
+            await asyncio.sleep(self.ctx.settings.sweep_interval_seconds)
+
+    async def sweep(self, *, everything_queued: bool = False) -> int:
+        """Re-dispatch lost and abandoned runs; returns how many were sent."""
+        now = utcnow()
+        stale = now - timedelta(seconds=self.ctx.settings.redispatch_after_seconds)
+        async with self.ctx.db.read() as session:
+            queued = select(Run.id).where(Run.status == "queued")
+            if not everything_queued:
+                queued = queued.where(or_(Run.dispatched_at.is_(None), Run.dispatched_at < stale))
+            lost = list(await session.scalars(queued.order_by(Run.created_at).limit(_SWEEP_BATCH)))
+            lapsed = list(
+                await session.scalars(
+                    select(Run.id)
+                    .where(Run.status == "processing", Run.lease_expires_at < now)
+                    .order_by(Run.lease_expires_at)
+                    .limit(_SWEEP_BATCH)
+                )
+            )
+        candidates = [run_id for run_id in lost + lapsed if run_id not in self._pending]
+        if candidates:
+            async with self.ctx.db.write() as session:
+                await session.execute(
+                    update(Run).where(Run.id.in_(candidates)).values(dispatched_at=now)
+                )
+            for run_id in candidates:
+                await self.dispatch(run_id)
+            log.info("re-dispatched runs", extra={"count": len(candidates)})
+        await self._forget_expired_idempotency_keys(now)
+        return len(candidates)
+
+    async def _forget_expired_idempotency_keys(self, now: Any) -> None:
+        async with self.ctx.db.write() as session:
+            await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))

@@ -1,0 +1,50 @@
+"""What every run-creating endpoint does once it has validated its request."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from genfire_server.auth.principal import Principal
+from genfire_server.context import AppContext
+from genfire_server.idempotency import service as idempotency
+from genfire_server.kit import safe_http
+from genfire_server.runs import service
+from genfire_server.runs.service import RunSpec
+from genfire_server.storage import service as storage_service
+
+
+async def check_input_url(ctx: AppContext, url: str, account_id: str) -> None:
+    """Refuse at request time a URL that can never work: 400 `unsafe_url` for a target that
+    is unsafe on its face, 400 `invalid_input_url` for a file URL of this server that is
+    expired, tampered with or someone else's. Reachability is the run's problem."""
+    if await storage_service.resolve_own_url(ctx, url, account_id=account_id) is not None:
+        return
+    safe_http.check_url(url, safe_http.AllowList.parse(ctx.settings.fetch_allow_hosts))
+
+
+async def respond_with_run(
+    request: Request,
+    ctx: AppContext,
+    principal: Principal,
+    spec: RunSpec,
+    *,
+    wait_seconds: float = 0.0,
+) -> Response:
+    """Create the run once per Idempotency-Key and answer with it.
+
+    Synchronous endpoints pass `wait_seconds`: the answer is the run in whatever state
+    it reached by then (usually completed).
+    """
+    key = idempotency.key_from(request)
+    request_id = str(getattr(request.state, "request_id", ""))
+
+    async def work(claim: idempotency.Claim) -> Response:
+        run_id = claim.resource_id or await service.submit(
+            ctx, principal.account_id, request_id, spec, on_created=claim.record
+        )
+        if wait_seconds > 0:
+            await ctx.executor.wait_for(run_id, wait_seconds)
+        view = await service.get_view(ctx, principal.account_id, run_id)
+        return Response(service.run_json(view), media_type="application/json")
+
+    return await idempotency.execute(ctx, request, principal.account_id, key, work)

@@ -1,0 +1,1 @@
+"""`POST /uploads`: signed upload URLs, and accepting the one PUT each allows."""
