@@ -102,6 +102,52 @@ async def drive(
     return Result(sum(counts), time.perf_counter() - started, latencies, errors[0])
 
 
+Targets = dict[str, tuple[str, dict[str, str]]]  # name -> (path, headers)
+
+
+async def compare(
+    port: int, targets: Targets, connections: int, seconds: float, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Drive each target with the same client and connections, alternating rounds after a
+    warm-up, so machine noise hits all alike. Median req/s, merged p50/p99 per target."""
+    for path, headers in targets.values():  # warm-up: imports, pools, caches
+        await drive(port, path, headers, connections, 1.0)
+    results: dict[str, list[Result]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, (path, headers) in targets.items():
+            results[name].append(await drive(port, path, headers, connections, seconds))
+    summary: dict[str, dict[str, float]] = {}
+    for name, runs in results.items():
+        merged = Result(
+            sum(r.requests for r in runs),
+            sum(r.seconds for r in runs),
+            [x for r in runs for x in r.latencies],
+            sum(r.errors for r in runs),
+        )
+        if merged.errors:
+            raise SystemExit(f"{name}: {merged.errors} non-200 responses")
+        summary[name] = {
+            "rps": round(statistics.median(r.rps for r in runs), 1),
+            "p50_ms": round(merged.percentile(0.50), 2),
+            "p99_ms": round(merged.percentile(0.99), 2),
+            "requests": merged.requests,
+        }
+    return summary
+
+
+def print_comparison(
+    summary: dict[str, dict[str, float]], labels: dict[str, str], baseline: str, subject: str
+) -> float:
+    """The table and the subject/baseline throughput ratio (returned)."""
+    print(f"{'route':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for name, label in labels.items():
+        row = summary[name]
+        print(f"{label:<28}{row['rps']:>10.1f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
+    ratio = summary[subject]["rps"] / summary[baseline]["rps"]
+    print(f"throughput ratio {subject}/{baseline}: {ratio:.2f} (target >= 0.60)")
+    return ratio
+
+
 def start_server(
     data_dir: Path, port: int, access_log: bool, extra_env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
@@ -150,52 +196,22 @@ async def main() -> None:
         server = start_server(data_dir, port, args.access_log)
         try:
             key = (data_dir / "dev-api-key").read_text().strip()
-            targets = {
+            targets: Targets = {
                 "healthz": ("/healthz", {}),
                 "credits": ("/v1/account/credits", {"Authorization": f"Bearer {key}"}),
             }
-            for path, headers in targets.values():  # warm-up: imports, pools, caches
-                await drive(port, path, headers, args.connections, 1.0)
-            results: dict[str, list[Result]] = {name: [] for name in targets}
-            for _ in range(args.rounds):
-                for name, (path, headers) in targets.items():
-                    results[name].append(
-                        await drive(port, path, headers, args.connections, args.seconds)
-                    )
+            summary = await compare(port, targets, args.connections, args.seconds, args.rounds)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=15)
 
-    summary: dict[str, dict[str, float]] = {}
-    for name, runs in results.items():
-        merged = Result(
-            sum(r.requests for r in runs),
-            sum(r.seconds for r in runs),
-            [x for r in runs for x in r.latencies],
-            sum(r.errors for r in runs),
-        )
-        if merged.errors:
-            raise SystemExit(f"{name}: {merged.errors} non-200 responses")
-        summary[name] = {
-            "rps": round(statistics.median(r.rps for r in runs), 1),
-            "p50_ms": round(merged.percentile(0.50), 2),
-            "p99_ms": round(merged.percentile(0.99), 2),
-            "requests": merged.requests,
-        }
-    ratio = summary["credits"]["rps"] / summary["healthz"]["rps"]
     log_state = "on" if args.access_log else "off"
     print(
         f"{args.connections} connections, {args.rounds} rounds x {args.seconds:g} s per route, "
         f"access log {log_state}, python {sys.version.split()[0]}"
     )
-    print(f"{'route':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for name, label in (
-        ("healthz", "GET /healthz"),
-        ("credits", "GET /v1/account/credits"),
-    ):
-        row = summary[name]
-        print(f"{label:<28}{row['rps']:>10.1f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
-    print(f"throughput ratio credits/healthz: {ratio:.2f} (target >= 0.60)")
+    labels = {"healthz": "GET /healthz", "credits": "GET /v1/account/credits"}
+    ratio = print_comparison(summary, labels, "healthz", "credits")
     if args.json:
         print(json.dumps({**summary, "ratio": round(ratio, 3)}))
 

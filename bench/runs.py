@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api_overhead import Result, drive, free_port, start_server
+from api_overhead import Targets, compare, free_port, print_comparison, start_server
 
 
 async def _create_loop(
@@ -140,19 +140,11 @@ async def main() -> None:
                 await _until_claimed(data_dir, idle[-1])
             idle_latencies = await _latencies(data_dir, idle)
 
-            poll_id = created[0]
-            targets = {
+            targets: Targets = {
                 "healthz": ("/healthz", {}),
-                "run": (f"/v1/runs/{poll_id}", {"Authorization": f"Bearer {key}"}),
+                "run": (f"/v1/runs/{created[0]}", {"Authorization": f"Bearer {key}"}),
             }
-            for path, headers in targets.values():
-                await drive(port, path, headers, args.connections, 1.0)
-            results: dict[str, list[Result]] = {name: [] for name in targets}
-            for _ in range(args.rounds):
-                for name, (path, headers) in targets.items():
-                    results[name].append(
-                        await drive(port, path, headers, args.connections, args.seconds)
-                    )
+            summary = await compare(port, targets, args.connections, args.seconds, args.rounds)
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -167,14 +159,9 @@ async def main() -> None:
             f"p50 {statistics.median(values):.1f} ms, "
             f"p99 {values[int(0.99 * (len(values) - 1))]:.1f} ms"
         )
-    rps = {name: statistics.median(r.rps for r in runs) for name, runs in results.items()}
-    for name, label in (("healthz", "GET /healthz"), ("run", "GET /v1/runs/{id}")):
-        merged = [x for r in results[name] for x in r.latencies]
-        merged.sort()
-        p50 = merged[len(merged) // 2] * 1000
-        p99 = merged[int(0.99 * (len(merged) - 1))] * 1000
-        print(f"{label:<22}{rps[name]:>10.1f} req/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
-    print(f"throughput ratio run/healthz: {rps['run'] / rps['healthz']:.2f} (target >= 0.60)")
+    print_comparison(
+        summary, {"healthz": "GET /healthz", "run": "GET /v1/runs/{id}"}, "healthz", "run"
+    )
 
 
 if __name__ == "__main__":

@@ -10,10 +10,13 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from genfire_server.kit.safe_http import AllowList
 
 LogFormat = Literal["json", "text"]
 
@@ -135,6 +138,21 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("GENFIRE_SECRET_KEY must be at least 32 characters")
         return value
+
+    @field_validator("fetch_allow_hosts")
+    @classmethod
+    def _parsable_allow_list(cls, value: str) -> str:
+        from genfire_server.kit.safe_http import AllowList
+
+        AllowList.parse(value)  # a bad entry stops start-up with a message that names it
+        return value
+
+    @cached_property
+    def fetch_allow(self) -> AllowList:
+        """`fetch_allow_hosts`, parsed: what outbound requests may reach although private."""
+        from genfire_server.kit.safe_http import AllowList
+
+        return AllowList.parse(self.fetch_allow_hosts)
 
     @field_validator("public_url")
     @classmethod

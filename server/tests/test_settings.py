@@ -37,3 +37,11 @@ def test_write_private_file_without_replace_keeps_the_first_writer(tmp_path: Pat
 def test_migrations_accept_percent_encoded_passwords() -> None:
     url = "postgresql+asyncpg://genfire:p%40ss%2Fword@db:5432/genfire"
     assert alembic_config(url).get_main_option("sqlalchemy.url") == url
+
+
+def test_a_bad_fetch_allow_list_stops_start_up_naming_the_entry() -> None:
+    with pytest.raises(ValidationError, match="not-a-cidr/99"):
+        Settings(fetch_allow_hosts="files.internal, not-a-cidr/99", _env_file=None)
+    allowed = Settings(fetch_allow_hosts="files.internal, 10.1.0.0/16", _env_file=None).fetch_allow
+    assert allowed.allows_host("files.internal")
+    assert not allowed.allows_host("other.internal")

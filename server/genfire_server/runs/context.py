@@ -91,7 +91,7 @@ class WorkerRunContext:
         self._fetched += 1
         suffix = Path(urlsplit(url).path).suffix[:10]
         dest = self._workdir / f"input-{self._fetched}{suffix}"
-        allow = safe_http.AllowList.parse(self._ctx.settings.fetch_allow_hosts)
+        allow = self._ctx.settings.fetch_allow
         limits = safe_http.FetchLimits(
             max_bytes=max_bytes, timeout_seconds=self._ctx.settings.fetch_timeout_seconds
         )

@@ -40,6 +40,7 @@ from genfire_server.kit.clock import utcnow
 from genfire_server.kit.ids import random_token
 from genfire_server.models import IdempotencyKey, Run
 from genfire_server.runs.context import WorkerRunContext
+from genfire_server.storage import service as storage_service
 
 if TYPE_CHECKING:
     from genfire_server.context import AppContext
@@ -48,6 +49,7 @@ log = logging.getLogger("genfire.runs")
 
 TERMINAL = frozenset({"completed", "failed"})
 _SWEEP_BATCH = 500
+_HOUSEKEEPING_SECONDS = 60.0
 
 
 class RunExecutor:
@@ -75,6 +77,7 @@ class RunExecutor:
         # Waiters of `wait_for`: an event per run and how many wait on it.
         self._waiters: dict[str, tuple[asyncio.Event, int]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._last_housekeeping = 0.0
         self._started = False
 
     # --- lifecycle -------------------------------------------------------------------
@@ -377,9 +380,17 @@ class RunExecutor:
             for run_id in candidates:
                 await self.dispatch(run_id)
             log.info("re-dispatched runs", extra={"count": len(candidates)})
-        await self._forget_expired_idempotency_keys(now)
+        if time.monotonic() - self._last_housekeeping >= _HOUSEKEEPING_SECONDS:
+            self._last_housekeeping = time.monotonic()
+            await self.housekeeping()
         return len(candidates)
 
-    async def _forget_expired_idempotency_keys(self, now: Any) -> None:
+    async def housekeeping(self) -> None:
+        """Forget expired idempotency keys and delete expired files."""
         async with self.ctx.db.write() as session:
-            await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
+            await session.execute(
+                delete(IdempotencyKey).where(IdempotencyKey.expires_at < utcnow())
+            )
+        purged = await storage_service.purge_expired(self.ctx)
+        if purged:
+            log.info("deleted expired files", extra={"count": purged})

@@ -19,7 +19,7 @@ async def check_input_url(ctx: AppContext, url: str, account_id: str) -> None:
     expired, tampered with or someone else's. Reachability is the run's problem."""
     if await storage_service.resolve_own_url(ctx, url, account_id=account_id) is not None:
         return
-    safe_http.check_url(url, safe_http.AllowList.parse(ctx.settings.fetch_allow_hosts))
+    safe_http.check_url(url, ctx.settings.fetch_allow)
 
 
 async def respond_with_run(

@@ -32,14 +32,14 @@ from genfire_server.kit.safe_http import (
     FetchFailed,
     FetchLimits,
     UnsafeUrl,
-    _PinnedTransport,
-    _Target,
     check_url,
     fetch_bytes,
     fetch_to_file,
     is_public_ip,
     safe_async_client,
 )
+from genfire_server.kit.safe_http.transport import _PinnedTransport
+from genfire_server.kit.safe_http.urls import _Target
 
 ALLOW_SERVER = AllowList.parse("127.0.0.2/32")
 LIMITS = FetchLimits(max_bytes=4 * 1024 * 1024, timeout_seconds=5.0)

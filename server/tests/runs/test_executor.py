@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, update
@@ -33,6 +34,36 @@ async def _ledger_ok(db: Database, account_id: str) -> None:
     async with db.read() as session:
         assert await balance_milli(session, account_id) == total
     assert open_holds == 0
+
+
+async def _claimed_elsewhere(
+    client: httpx.AsyncClient,
+    ctx: AppContext,
+    db: Database,
+    caller: Caller,
+    *,
+    owner: str,
+    attempts: int,
+    lease_left_seconds: float,
+    **body: Any,
+) -> str:
+    """A run another worker claimed (and maybe died holding): created while this
+    process's workers are stopped, then marked processing with the given lease."""
+    await ctx.executor.stop(grace_seconds=0)
+    run_id = str((await create_test_run(client, caller, **body)).json()["id"])
+    async with db.write() as session:
+        await session.execute(
+            update(Run)
+            .where(Run.id == run_id)
+            .values(
+                status="processing",
+                lease_owner=owner,
+                attempts=attempts,
+                lease_expires_at=utcnow() + timedelta(seconds=lease_left_seconds),
+            )
+        )
+    await ctx.executor.start()
+    return run_id
 
 
 async def test_duplicate_messages_run_a_run_once(
@@ -68,21 +99,10 @@ async def test_a_lost_dispatch_is_swept_up(
 async def test_a_dead_workers_run_is_taken_over_after_its_lease(
     client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
 ) -> None:
-    await ctx.executor.stop(grace_seconds=0)
-    run = (await create_test_run(client, caller, credits=3)).json()
-    # Another worker claimed it and died: processing, with a lease that has lapsed.
-    async with db.write() as session:
-        await session.execute(
-            update(Run)
-            .where(Run.id == run["id"])
-            .values(
-                status="processing",
-                lease_owner="dead:1:x",
-                attempts=1,
-                lease_expires_at=utcnow() - timedelta(seconds=1),
-            )
-        )
-    await ctx.executor.start()
+    run_id = await _claimed_elsewhere(
+        client, ctx, db, caller, owner="dead:1:x", attempts=1, lease_left_seconds=-1, credits=3
+    )
+    run = {"id": run_id}
     done = await wait_terminal(client, caller, run["id"])
     assert done["status"] == "completed" and done["usage"] == {"credits": 3}
     async with db.read() as session:
@@ -94,20 +114,10 @@ async def test_a_dead_workers_run_is_taken_over_after_its_lease(
 async def test_a_live_lease_is_not_stolen(
     client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
 ) -> None:
-    await ctx.executor.stop(grace_seconds=0)
-    run = (await create_test_run(client, caller)).json()
-    async with db.write() as session:
-        await session.execute(
-            update(Run)
-            .where(Run.id == run["id"])
-            .values(
-                status="processing",
-                lease_owner="alive:1:x",
-                attempts=1,
-                lease_expires_at=utcnow() + timedelta(seconds=60),
-            )
-        )
-    await ctx.executor.start()
+    run_id = await _claimed_elsewhere(
+        client, ctx, db, caller, owner="alive:1:x", attempts=1, lease_left_seconds=60
+    )
+    run = {"id": run_id}
     await ctx.executor._execute_message(run["id"])
     current = (await client.get(f"/v1/runs/{run['id']}", headers=caller.headers)).json()
     assert current["status"] == "processing"
@@ -116,20 +126,17 @@ async def test_a_live_lease_is_not_stolen(
 async def test_a_run_whose_workers_keep_dying_fails_and_releases(
     client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
 ) -> None:
-    await ctx.executor.stop(grace_seconds=0)
-    run = (await create_test_run(client, caller, credits=7)).json()
-    async with db.write() as session:
-        await session.execute(
-            update(Run)
-            .where(Run.id == run["id"])
-            .values(
-                status="processing",
-                lease_owner="dead:1:x",
-                attempts=ctx.settings.run_max_attempts,
-                lease_expires_at=utcnow() - timedelta(seconds=1),
-            )
-        )
-    await ctx.executor.start()
+    run_id = await _claimed_elsewhere(
+        client,
+        ctx,
+        db,
+        caller,
+        owner="dead:1:x",
+        attempts=ctx.settings.run_max_attempts,
+        lease_left_seconds=-1,
+        credits=7,
+    )
+    run = {"id": run_id}
     done = await wait_terminal(client, caller, run["id"])
     assert done["status"] == "failed" and done["error"]["code"] == "internal_error"
     assert await balance(client, caller) == 1000
