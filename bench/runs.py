@@ -9,8 +9,10 @@ its in-process workers) with the test engine enabled, then:
    database afterwards, p50 and p99: for the runs of step 1 (a saturated queue, so mostly
    time spent waiting for a worker) and for `--idle-runs` runs created one at a time on an
    otherwise idle server (the cost of dispatch itself);
-3. polling: GET /v1/runs/{id} (a completed run) and GET /healthz, same client, same
-   connections, alternating rounds; requests/s and the ratio (target >= 0.6).
+3. polling: GET /v1/runs/{id} of a completed run (served from the terminal-run cache after
+   the first read), of a run still processing (read from the database every time), and
+   GET /healthz; same client, same connections, alternating rounds; requests/s and the
+   ratios to /healthz (target >= 0.6).
 
     .venv/bin/python bench/runs.py [--connections 16] [--seconds 5] [--rounds 3]
 """
@@ -35,10 +37,11 @@ from api_overhead import Targets, compare, free_port, print_comparison, start_se
 
 
 async def _create_loop(
-    port: int, key: str, deadline: float, created: list[str], errors: list[int]
+    port: int, key: str, deadline: float, created: list[str], errors: list[int], sleep: float = 0
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    body = b'{"mode":"instant","credits":0.001}'
+    mode = f'"mode":"sleep","seconds":{sleep}' if sleep else '"mode":"instant"'
+    body = ("{" + mode + ',"credits":0.001}').encode()
     try:
         while time.perf_counter() < deadline:
             head = (
@@ -140,9 +143,14 @@ async def main() -> None:
                 await _until_claimed(data_dir, idle[-1])
             idle_latencies = await _latencies(data_dir, idle)
 
+            busy: list[str] = []
+            await _create_loop(port, key, time.perf_counter() + 0.001, busy, errors, sleep=600)
+            await _until_claimed(data_dir, busy[0])
+            auth = {"Authorization": f"Bearer {key}"}
             targets: Targets = {
                 "healthz": ("/healthz", {}),
-                "run": (f"/v1/runs/{created[0]}", {"Authorization": f"Bearer {key}"}),
+                "completed": (f"/v1/runs/{created[0]}", auth),
+                "processing": (f"/v1/runs/{busy[0]}", auth),
             }
             summary = await compare(port, targets, args.connections, args.seconds, args.rounds)
         finally:
@@ -159,9 +167,14 @@ async def main() -> None:
             f"p50 {statistics.median(values):.1f} ms, "
             f"p99 {values[int(0.99 * (len(values) - 1))]:.1f} ms"
         )
-    print_comparison(
-        summary, {"healthz": "GET /healthz", "run": "GET /v1/runs/{id}"}, "healthz", "run"
-    )
+    labels = {
+        "healthz": "GET /healthz",
+        "completed": "GET /v1/runs/{completed}",
+        "processing": "GET /v1/runs/{processing}",
+    }
+    print_comparison(summary, labels, "healthz", "completed")
+    ratio = summary["processing"]["rps"] / summary["healthz"]["rps"]
+    print(f"throughput ratio processing/healthz: {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from genfire_server.catalog.service import Catalog
 from genfire_server.engines.registry import EngineRegistry
 from genfire_server.kit.background import BackgroundWork
 from genfire_server.kit.db import Database
+from genfire_server.runs.cache import TerminalRunCache
 from genfire_server.settings import Settings
 from genfire_server.storage import LocalStorage, Storage
 from genfire_server.voices.stock import StockVoice, load_stock_voices
@@ -26,6 +27,7 @@ class AppContext:
     storage: Storage
     background: BackgroundWork = field(default_factory=BackgroundWork)
     engines: EngineRegistry = field(default_factory=EngineRegistry)
+    terminal_runs: TerminalRunCache = field(default_factory=TerminalRunCache)
     # The process's workers and sweeper; created with the context, started by the app.
     executor: RunExecutor = field(init=False)
 

@@ -90,10 +90,14 @@ class RunContext(Protocol):
         """Shown as `progress` on the run while it is processing (updates are throttled)."""
         ...
 
-    async def fetch_input(self, url: str, *, max_bytes: int) -> Path:
+    async def fetch_input(
+        self, url: str, *, max_bytes: int, timeout_seconds: float | None = None
+    ) -> Path:
         """A local file holding the URL's content: this server's own files are read from
-        storage directly; anything else goes through the SSRF-guarded fetcher. Failures
-        raise `EngineError("input_fetch_failed", ...)`."""
+        storage directly; anything else goes through the SSRF-guarded fetcher, capped at
+        `max_bytes` and `timeout_seconds` (default `GENFIRE_FETCH_TIMEOUT_SECONDS`), which
+        each capability sets for its media. Failures raise
+        `EngineError("input_fetch_failed", ...)`."""
         ...
 
     @property

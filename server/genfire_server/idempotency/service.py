@@ -20,6 +20,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from fastapi import Request, Response
 from sqlalchemy import delete, select, update
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genfire_server.context import AppContext
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.errors import PROBLEM_CONTENT_TYPE, GenFireError
+from genfire_server.kit.ids import random_token
 from genfire_server.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -69,21 +71,42 @@ async def fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
+class ClaimLost(GenFireError):
+    status = 409
+    code = "idempotency_key_in_use"
+
+
 @dataclass(frozen=True)
 class Claim:
     """This request owns the key. `resource_id` is what an earlier, crashed attempt created."""
 
     account_id: str
     key: str
+    token: str
     resource_id: str | None
 
-    async def record(self, session: AsyncSession, resource_id: str) -> None:
-        """Note what this request created, inside the transaction that creates it."""
-        await session.execute(
-            update(IdempotencyKey)
-            .where(IdempotencyKey.account_id == self.account_id, IdempotencyKey.key == self.key)
-            .values(resource_id=resource_id)
+    def mine(self) -> tuple[Any, ...]:
+        """Conditions that hold while the key is still this request's."""
+        return (
+            IdempotencyKey.account_id == self.account_id,
+            IdempotencyKey.key == self.key,
+            IdempotencyKey.claim_token == self.token,
         )
+
+    async def record(self, session: AsyncSession, resource_id: str) -> None:
+        """Note what this request created, inside the transaction that creates it; if the
+        key was taken over meanwhile, refuse, so that transaction (and its run) rolls back."""
+        recorded = await session.execute(
+            update(IdempotencyKey)
+            .where(*self.mine(), IdempotencyKey.status == "in_flight")
+            .values(resource_id=resource_id)
+            .returning(IdempotencyKey.key)
+        )
+        if recorded.one_or_none() is None:
+            raise ClaimLost(
+                f"This {HEADER} was taken over by a retry of this request; that retry will "
+                "answer with the result."
+            )
 
 
 Work = Callable[[Claim], Awaitable[Response]]
@@ -150,6 +173,7 @@ async def _claim(ctx: AppContext, account_id: str, key: str, print_: str) -> Cla
                     )
                     row = None
                 if row is None:
+                    token = random_token(24)
                     session.add(
                         IdempotencyKey(
                             account_id=account_id,
@@ -157,6 +181,7 @@ async def _claim(ctx: AppContext, account_id: str, key: str, print_: str) -> Cla
                             request_hash=print_,
                             status="in_flight",
                             locked_until=now + lock,
+                            claim_token=token,
                             resource_id=None,
                             response_status=None,
                             response_content_type=None,
@@ -166,7 +191,7 @@ async def _claim(ctx: AppContext, account_id: str, key: str, print_: str) -> Cla
                         )
                     )
                     await session.flush()
-                    return Claim(account_id, key, None)
+                    return Claim(account_id, key, token, None)
                 if row.request_hash != print_:
                     raise GenFireError(
                         f"This {HEADER} was used with a different request. Use a new key for "
@@ -182,6 +207,7 @@ async def _claim(ctx: AppContext, account_id: str, key: str, print_: str) -> Cla
                         headers={REPLAYED_HEADER: "true"},
                     )
                 # In flight. If its request died (lock lapsed), take it over, exactly once.
+                token = random_token(24)
                 taken = (
                     await session.execute(
                         update(IdempotencyKey)
@@ -191,7 +217,7 @@ async def _claim(ctx: AppContext, account_id: str, key: str, print_: str) -> Cla
                             IdempotencyKey.status == "in_flight",
                             IdempotencyKey.locked_until <= now,
                         )
-                        .values(locked_until=now + lock)
+                        .values(locked_until=now + lock, claim_token=token)
                         .returning(IdempotencyKey.resource_id)
                     )
                 ).one_or_none()
@@ -202,7 +228,7 @@ async def _claim(ctx: AppContext, account_id: str, key: str, print_: str) -> Cla
                         status=409,
                         code="idempotency_key_in_use",
                     )
-                return Claim(account_id, key, taken[0])
+                return Claim(account_id, key, token, taken[0])
         except IntegrityError:
             continue  # a concurrent first request inserted the key: look again
     raise GenFireError(
@@ -218,7 +244,7 @@ async def _store(
     async with ctx.db.write() as session:
         await session.execute(
             update(IdempotencyKey)
-            .where(IdempotencyKey.account_id == claim.account_id, IdempotencyKey.key == claim.key)
+            .where(*claim.mine())
             .values(
                 status="done",
                 response_status=status,
@@ -232,11 +258,7 @@ async def _store(
 async def _release(ctx: AppContext, claim: Claim) -> None:
     """Free the key, unless this request already created something a retry must find:
     then only unlock it, so an immediate retry recovers that resource."""
-    mine = (
-        IdempotencyKey.account_id == claim.account_id,
-        IdempotencyKey.key == claim.key,
-        IdempotencyKey.status == "in_flight",
-    )
+    mine = (*claim.mine(), IdempotencyKey.status == "in_flight")
     async with ctx.db.write() as session:
         await session.execute(
             delete(IdempotencyKey).where(*mine, IdempotencyKey.resource_id.is_(None))

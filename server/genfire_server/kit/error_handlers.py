@@ -14,6 +14,7 @@ from genfire_server.kit.errors import PROBLEM_CONTENT_TYPE, GenFireError
 from genfire_server.kit.ids import request_id as new_request_id
 
 _HTTP_CODES = {
+    400: ("validation_error", "The request body could not be read."),
     404: ("not_found", "No such endpoint. Every API path is under /v1; see /v1/docs."),
     405: ("method_not_allowed", "This endpoint does not accept that HTTP method."),
     413: ("payload_too_large", "The request body is too large."),
@@ -93,6 +94,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, GenFireError):
+        # FastAPI wraps whatever fails while it reads a body (our body cap, the NUL check)
+        # into a generic 400; answer with the real reason.
+        return problem(request, exc.__cause__)
     code, detail = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
     error = GenFireError(detail, status=exc.status_code, code=code, headers=dict(exc.headers or {}))
     return problem(request, error)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Select
 from sqlalchemy.dialects import sqlite
+
+from genfire_server.models.base import UTCDateTime
 
 # orjson parses the JSON columns several times faster than the standard library.
 _SQLITE = sqlite.dialect(paramstyle="named", json_deserializer=orjson.loads)
@@ -40,11 +43,22 @@ class HotQuery:
         if self._sqlite is None:
             sql = str(self.statement.compile(dialect=_SQLITE))
             processors: list[Processor] = [
-                column.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None)
+                _utc_datetime
+                if isinstance(column.type, UTCDateTime)
+                else column.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None)
                 for column in self.statement.selected_columns
             ]
             self._sqlite = (sql, processors)
         return self._sqlite
+
+
+def _utc_datetime(value: str | None) -> datetime | None:
+    """SQLite stores `2026-11-25 23:33:18.663000`; the C parser reads that directly, several
+    times faster than SQLAlchemy's regex (timestamps are most of a run's columns)."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 class SQLiteReader:

@@ -34,6 +34,28 @@ class BodyTooLarge(GenFireError):
     code = "payload_too_large"
 
 
+class NulCharacter(GenFireError):
+    """PostgreSQL text cannot hold U+0000 and no API field needs it: refuse it at the door
+    rather than let it fail deep inside a query."""
+
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"The {where} contains a NUL character (U+0000), which is not allowed.")
+
+
+_NUL_ESCAPE = rb"\u0000"  # JSON's spelling of U+0000 (only lowercase u is valid JSON)
+
+
+def _has_nul_in_url(data: bytes) -> bool:
+    return b"\x00" in data or b"%00" in data
+
+
+def _has_nul(data: bytes) -> bool:
+    return b"\x00" in data or _NUL_ESCAPE in data
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, access_log: bool = True, max_body_bytes: int) -> None:
         self.app = app
@@ -66,22 +88,33 @@ class RequestContextMiddleware:
         capped = not (scope["method"] == "PUT" and scope["path"].startswith(UNCAPPED_PUT_PREFIX))
         too_large = BodyTooLarge(f"The request body is larger than the limit of {limit} bytes.")
         received = 0
+        content_type = _header(scope, b"content-type") or ""
+        json_body = "json" in content_type.lower()
+        tail = b""  # the last bytes of the previous chunk, so an escape split in two is seen
 
         async def receive_capped() -> Message:
-            nonlocal received
+            nonlocal received, tail
             message = await receive()
-            if message["type"] == "http.request" and capped:
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise too_large
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if capped:
+                    received += len(chunk)
+                    if received > limit:
+                        raise too_large
+                if json_body and chunk:
+                    if _has_nul(tail + chunk):
+                        raise NulCharacter("request body")
+                    tail = chunk[-5:]
             return message
 
         try:
+            if "\x00" in scope["path"] or _has_nul_in_url(scope.get("query_string", b"")):
+                raise NulCharacter("URL")
             declared = _header(scope, b"content-length")
             if capped and declared is not None and declared.isdigit() and int(declared) > limit:
                 raise too_large
             await self.app(scope, receive_capped, send_with_id)
-        except BodyTooLarge as error:
+        except (BodyTooLarge, NulCharacter) as error:
             if not response_started:
                 await _send_problem(send_with_id, error, rid)
         except ClientDisconnect:

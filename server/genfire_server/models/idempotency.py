@@ -20,6 +20,9 @@ class IdempotencyKey(Base):
     status: Mapped[str] = mapped_column(String(20))  # in_flight | done
     # An in-flight claim whose request died is given up after this.
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Which request owns the claim: a request whose claim was taken over (it was too slow)
+    # must not record, store or release anything under the key any more.
+    claim_token: Mapped[str] = mapped_column(String(32))
     # What the first request created (a run id), written in the same transaction as the
     # creation, so a retry after a crash answers with it instead of creating another.
     resource_id: Mapped[str | None] = mapped_column(String(40))

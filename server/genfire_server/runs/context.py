@@ -79,7 +79,9 @@ class WorkerRunContext:
                 .values(progress=document, updated_at=utcnow())
             )
 
-    async def fetch_input(self, url: str, *, max_bytes: int) -> Path:
+    async def fetch_input(
+        self, url: str, *, max_bytes: int, timeout_seconds: float | None = None
+    ) -> Path:
         try:
             own = await storage_service.resolve_own_url(
                 self._ctx, url, account_id=self._job.account_id
@@ -87,13 +89,17 @@ class WorkerRunContext:
         except GenFireError as error:
             raise EngineError("input_fetch_failed", error.detail) from error
         if own is not None:
-            return await storage_service.open_asset_path(self._ctx, own)
+            try:
+                return await storage_service.open_asset_path(self._ctx, own)
+            except GenFireError as error:
+                raise EngineError("input_fetch_failed", error.detail) from error
         self._fetched += 1
         suffix = Path(urlsplit(url).path).suffix[:10]
         dest = self._workdir / f"input-{self._fetched}{suffix}"
         allow = self._ctx.settings.fetch_allow
         limits = safe_http.FetchLimits(
-            max_bytes=max_bytes, timeout_seconds=self._ctx.settings.fetch_timeout_seconds
+            max_bytes=max_bytes,
+            timeout_seconds=timeout_seconds or self._ctx.settings.fetch_timeout_seconds,
         )
         try:
             safe_http.check_url(url, allow)

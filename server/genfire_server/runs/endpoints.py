@@ -11,6 +11,7 @@ from genfire_server.auth.principal import Principal
 from genfire_server.dependencies import Session, context_of
 from genfire_server.kit.responses import errors
 from genfire_server.runs import service
+from genfire_server.runs.executor import TERMINAL
 from genfire_server.runs.schemas import RunList, RunOut, RunOutputOut
 
 router = APIRouter(tags=["Runs"])
@@ -53,8 +54,14 @@ async def list_runs(
 )
 async def get_run(runId: str, request: Request, principal: RunsRead) -> Response:
     """Status, output, usage and provider metadata of one run. Clients poll this."""
-    view = await service.get_view(context_of(request), principal.account_id, runId)
-    return Response(service.run_json(view), media_type=_JSON)
+    ctx = context_of(request)
+    body = ctx.terminal_runs.get(principal.account_id, runId)
+    if body is None:
+        view = await service.get_view(ctx, principal.account_id, runId)
+        body = service.run_json(view)
+        if view.status in TERMINAL:
+            ctx.terminal_runs.put(principal.account_id, runId, body)
+    return Response(body, media_type=_JSON)
 
 
 @router.get(

@@ -31,7 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from taskiq import InMemoryBroker
 
 from genfire_server.credits import service as credits
@@ -97,7 +97,7 @@ class RunExecutor:
         (their leases lapse and another worker, or the next start, takes them over)."""
         if not self._started:
             return
-        self._started = False
+        self._started = False  # from now on nothing new is claimed
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -108,9 +108,37 @@ class RunExecutor:
             for task in still:
                 task.cancel()
             await asyncio.gather(*still, return_exceptions=True)
+        await self._give_back_unfinished()
         await self.broker.shutdown()
 
+    async def _give_back_unfinished(self) -> None:
+        """Runs this worker was still executing go back to the queue at once, without
+        counting the interrupted attempt, instead of waiting out their leases."""
+        async with self.ctx.db.write() as session:
+            given_back = await session.execute(
+                update(Run)
+                .where(Run.status == "processing", Run.lease_owner == self.worker_id)
+                .values(
+                    status="queued",
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    progress=None,
+                    dispatched_at=None,
+                    attempts=Run.attempts - 1,
+                    updated_at=utcnow(),
+                )
+                .returning(Run.id)
+            )
+            count = len(given_back.all())
+        if count:
+            log.info("gave back unfinished runs", extra={"count": count})
+
     # --- dispatch and waiting --------------------------------------------------------
+
+    @property
+    def accepts_work(self) -> bool:
+        """Whether `dispatch` reaches a worker in this process (else a sweeper finds the run)."""
+        return self._started
 
     async def dispatch(self, run_id: str) -> None:
         """Send the run to a worker. Call only after the run's transaction committed."""
@@ -203,6 +231,8 @@ class RunExecutor:
         return job, engine, attempts
 
     async def _execute(self, run_id: str) -> None:
+        if not self._started:
+            return  # stopping: leave it queued for the next worker
         claimed = await self._claim(run_id)
         if claimed is None:
             return  # finished, or another worker holds a live lease
@@ -238,10 +268,11 @@ class RunExecutor:
         else:
             await self._complete(run_id, result)
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
-            await asyncio.to_thread(shutil.rmtree, workdir, True)
+            try:
+                renewer.cancel()
+                await asyncio.gather(renewer, return_exceptions=True)
+            finally:
+                await asyncio.to_thread(shutil.rmtree, workdir, True)
 
     def _scratch_root(self) -> Path:
         root = self.ctx.settings.data_dir / "tmp"
@@ -249,22 +280,36 @@ class RunExecutor:
         return root
 
     async def _renew_lease(self, run_id: str, work: asyncio.Task[EngineResult]) -> None:
+        """Keep the lease while the engine works. A transient database error is retried on
+        the next tick; the work is abandoned only when the lease is gone: someone else
+        holds the run, or renewals kept failing until it ran out by our own clock."""
         interval = self.lease.total_seconds() / 3
+        held_until = time.monotonic() + self.lease.total_seconds()
         while True:
             await asyncio.sleep(interval)
-            now = utcnow()
-            async with self.ctx.db.write() as session:
-                renewed = await session.execute(
-                    update(Run)
-                    .where(
-                        Run.id == run_id,
-                        Run.status == "processing",
-                        Run.lease_owner == self.worker_id,
+            try:
+                now = utcnow()
+                async with self.ctx.db.write() as session:
+                    renewed = await session.execute(
+                        update(Run)
+                        .where(
+                            Run.id == run_id,
+                            Run.status == "processing",
+                            Run.lease_owner == self.worker_id,
+                        )
+                        .values(lease_expires_at=now + self.lease)
+                        .returning(Run.id)
                     )
-                    .values(lease_expires_at=now + self.lease)
-                    .returning(Run.id)
+                    still_ours = renewed.one_or_none() is not None
+            except Exception:
+                log.warning(
+                    "could not renew a lease; retrying", exc_info=True, extra={"run_id": run_id}
                 )
-                still_ours = renewed.one_or_none() is not None
+                if time.monotonic() < held_until - interval / 2:
+                    continue
+                still_ours = False
+            else:
+                held_until = time.monotonic() + self.lease.total_seconds()
             if not still_ours:
                 log.warning("lost the lease on a run; abandoning it", extra={"run_id": run_id})
                 work.cancel()
@@ -272,44 +317,49 @@ class RunExecutor:
 
     async def _complete(self, run_id: str, result: EngineResult) -> None:
         now = utcnow()
+        wanted = result.charged_milli
+        # Never more than was held, and decided in the same statement that checks the
+        # lease, so a run taken over meanwhile is neither completed nor charged here.
+        charge = (
+            Run.price_milli
+            if wanted is None
+            else case((Run.price_milli < wanted, Run.price_milli), else_=max(0, wanted))
+        )
         async with self.ctx.db.write() as session:
             row = (
                 await session.execute(
-                    select(Run.price_milli, Run.hold_id).where(
+                    update(Run)
+                    .where(
                         Run.id == run_id,
                         Run.status == "processing",
                         Run.lease_owner == self.worker_id,
                     )
+                    .values(
+                        status="completed",
+                        output=result.output,
+                        charged_milli=charge,
+                        progress=None,
+                        provider_request_id=result.provider_request_id,
+                        resource_id=result.resource_id,
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        completed_at=now,
+                        updated_at=now,
+                    )
+                    .returning(Run.hold_id, Run.charged_milli)
                 )
             ).one_or_none()
             if row is None:
-                return  # no longer ours: whoever holds it now will finish it
-            price_milli, hold_id = row
-            charged = price_milli if result.charged_milli is None else result.charged_milli
-            charged = max(0, min(charged, price_milli))
-            await session.execute(
-                update(Run)
-                .where(Run.id == run_id, Run.lease_owner == self.worker_id)
-                .values(
-                    status="completed",
-                    output=result.output,
-                    charged_milli=charged,
-                    progress=None,
-                    provider_request_id=result.provider_request_id,
-                    resource_id=result.resource_id,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    completed_at=now,
-                    updated_at=now,
-                )
-            )
+                return  # no longer ours: whoever holds it now finishes it
+            hold_id, charged = row
             if hold_id is not None:
-                await credits.capture(session, hold_id, charged)
+                await credits.capture(session, hold_id, charged or 0)
         self._notify(run_id)
         log.info("run completed", extra={"run_id": run_id, "charged_milli": charged})
 
     async def _fail(self, run_id: str, code: str, message: str) -> None:
         now = utcnow()
+        message = message.replace("\x00", "")[:2000]
         async with self.ctx.db.write() as session:
             hold_id = (
                 await session.execute(

@@ -22,9 +22,10 @@ def quote(
     """Millicredits for `quantity` units (images, seconds, characters) of `model_id`.
 
     `options` are the request's values for the fields the price table multiplies by
-    (`quality`, `resolution`, `generate_audio`, `scale_factor`); a field the model does
-    not multiply by is ignored, and a value missing from a table counts as 1x (the
-    endpoint validated the value already). Rounded up to the next millicredit.
+    (`quality`, `resolution`, `generate_audio`, `scale_factor`); endpoints pass them with
+    their defaults applied. A field the model does not multiply by is ignored; a value
+    the table does not list raises, because charging it 1x could undercharge 22-fold.
+    Rounded up to the next millicredit.
     """
     if quantity <= 0:
         raise ValueError("quantity must be positive")
@@ -35,6 +36,7 @@ def quote(
         if value is None:
             continue
         factor = table.get(option_value(value))
-        if factor is not None:
-            total *= Decimal(str(factor))
+        if factor is None:
+            raise ValueError(f"{model_id} has no price for {name}={option_value(value)}")
+        total *= Decimal(str(factor))
     return max(1, math.ceil(total))

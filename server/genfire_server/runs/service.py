@@ -57,6 +57,9 @@ async def submit(
     """
     run_id = new_id("run")
     now = utcnow()
+    # Without local workers nothing is sent: leave dispatched_at empty so a worker node's
+    # sweeper takes the run on its next pass instead of waiting for it to look lost.
+    dispatched_at = now if ctx.executor.accepts_work else None
     async with ctx.db.write() as session:
         hold = await credits.hold(session, account_id, spec.price_milli, reference=run_id)
         session.add(
@@ -83,7 +86,7 @@ async def submit(
                 attempts=0,
                 lease_owner=None,
                 lease_expires_at=None,
-                dispatched_at=now,
+                dispatched_at=dispatched_at,
                 created_at=now,
                 updated_at=now,
                 started_at=None,
@@ -155,7 +158,7 @@ async def get_view(ctx: AppContext, account_id: str, run_id: str) -> RunView:
     """One of the account's runs; another account's run is as absent as a missing one."""
     row = await ctx.db.fetch_one(_RUN_BY_ID, run_id=run_id, account_id=account_id)
     if row is None:
-        raise NotFound(f"No run {run_id}.")
+        raise NotFound(f"No run {run_id[:64]}.")
     return RunView(*row)
 
 

@@ -31,7 +31,7 @@ class TestRunCreate(BaseModel):
 
     mode: Literal["instant", "sleep", "fail", "crash"] = "instant"
     seconds: float = Field(default=0, ge=0, le=600, description="How long `sleep` works.")
-    credits: float = Field(default=1, gt=0, le=1_000_000, description="The price held.")
+    credits: float = Field(default=1, ge=0.001, le=1_000_000, description="The price held.")
     charge: float | None = Field(
         default=None, ge=0, description="Credits actually charged (at most `credits`)."
     )

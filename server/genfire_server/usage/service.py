@@ -22,6 +22,9 @@ from genfire_server.usage.schemas import (
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
+# Bounds that keep every date computation here far from datetime's limits.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def parse_bound(text: str, name: str) -> datetime:
@@ -30,18 +33,20 @@ def parse_bound(text: str, name: str) -> datetime:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise ValidationFailed(
             f"{name}: '{text[:40]}' is not an ISO date or timestamp (2026-04-01 or "
             "2026-04-01T00:00:00Z)."
         ) from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def period(
     start_date: str | None, end_date: str | None, now: datetime
 ) -> tuple[datetime, datetime]:
     end = parse_bound(end_date, "end_date") if end_date else now
+    if not EARLIEST + timedelta(days=MAX_DAYS) <= end <= LATEST:
+        raise ValidationFailed("end_date must fall between 1971 and 9998.")
     start = (
         parse_bound(start_date, "start_date") if start_date else end - timedelta(days=DEFAULT_DAYS)
     )

@@ -216,11 +216,6 @@ async def test_expired_and_foreign_tokens_are_invalid(
             "invalid_client",
         ),
         (
-            b'{"grant_type":"client_credentials","client_id":"gfo_oauth_\\u0000","client_secret":"gfs_live_abcdefghijklmnopqrstuv"}',
-            401,
-            "invalid_client",
-        ),
-        (
             b'{"grant_type":"\\ud800","client_id":"x","client_secret":"y"}',
             400,
             "unsupported_grant_type",

@@ -102,3 +102,41 @@ async def test_a_client_that_leaves_mid_body_is_logged_499_not_an_error(
     access = [r for r in caplog.records if r.name == "genfire.access"]
     assert [getattr(r, "status", None) for r in access] == [499]
     assert not [r for r in caplog.records if r.name == "genfire.errors"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/runs/%00", None),
+        ("GET", "/v1/runs?capability=%00", None),
+        ("GET", "/v1/usage?capability=a%00b", None),
+        ("POST", "/v1/testing/runs", b'{"echo": "a\\u0000b"}'),
+        (
+            "POST",
+            "/v1/oauth/token",
+            b'{"grant_type": "client_credentials", "client_id": "\\u0000"}',
+        ),
+    ],
+)
+async def test_nul_characters_are_refused_at_the_door(
+    client: httpx.AsyncClient, caller: Caller, method: str, path: str, body: bytes | None
+) -> None:
+    headers = {**caller.headers, "Idempotency-Key": "nul", "content-type": "application/json"}
+    response = await client.request(method, path, content=body, headers=headers)
+    problem = assert_problem(response, 400, "validation_error")
+    assert "NUL" in str(problem["detail"])
+
+
+async def test_an_oversized_typed_body_is_413_not_a_parse_error(
+    ctx: AppContext, caller: Caller
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"echo": "'
+        for _ in range(10):
+            yield b"x" * 1024
+        yield b'"}'
+
+    async with _small_cap_app(ctx, 4096) as http:
+        headers = {**caller.headers, "Idempotency-Key": "big", "content-type": "application/json"}
+        response = await http.post("/v1/testing/runs", content=chunks(), headers=headers)
+    assert_problem(response, 413, "payload_too_large")

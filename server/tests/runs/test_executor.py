@@ -147,7 +147,11 @@ async def test_a_worker_that_loses_its_lease_does_not_finish_the_run(
     client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
 ) -> None:
     run = (await create_test_run(client, caller, mode="sleep", seconds=1.5)).json()
-    await asyncio.sleep(0.4)
+    for _ in range(100):  # wait for the claim, however slow the machine
+        current = await client.get(f"/v1/runs/{run['id']}", headers=caller.headers)
+        if current.json()["status"] == "processing":
+            break
+        await asyncio.sleep(0.02)
     # Someone else took the run over meanwhile.
     async with db.write() as session:
         await session.execute(
@@ -159,3 +163,129 @@ async def test_a_worker_that_loses_its_lease_does_not_finish_the_run(
             await session.execute(select(Run.status, Run.lease_owner).where(Run.id == run["id"]))
         ).one()
     assert (status, owner) == ("processing", "usurper:1:x")
+
+
+async def test_a_run_taken_over_is_neither_completed_nor_charged_by_the_old_worker(
+    client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
+) -> None:
+    from genfire_server.engines.base import EngineResult
+
+    run_id = await _claimed_elsewhere(
+        client,
+        ctx,
+        db,
+        caller,
+        owner=ctx.executor.worker_id,
+        attempts=1,
+        lease_left_seconds=60,
+        credits=5,
+    )
+    async with db.write() as session:  # another worker took it over meanwhile
+        await session.execute(update(Run).where(Run.id == run_id).values(lease_owner="new:1:x"))
+    await ctx.executor._complete(run_id, EngineResult(output={"output_url": "x"}))
+    await ctx.executor._fail(run_id, "provider_error", "late")
+    async with db.read() as session:
+        status, hold_id = (
+            await session.execute(select(Run.status, Run.hold_id).where(Run.id == run_id))
+        ).one()
+        hold_status = await session.scalar(
+            select(CreditHold.status).where(CreditHold.id == hold_id)
+        )
+    assert (status, hold_status) == ("processing", "held")
+
+
+async def test_stopping_gives_unfinished_runs_back_without_spending_an_attempt(
+    client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
+) -> None:
+    run = (await create_test_run(client, caller, mode="sleep", seconds=30)).json()
+    queued = (await create_test_run(client, caller, mode="sleep", seconds=30)).json()
+    third = (await create_test_run(client, caller, mode="sleep", seconds=30)).json()
+    for _ in range(100):
+        statuses = [
+            (await client.get(f"/v1/runs/{r['id']}", headers=caller.headers)).json()["status"]
+            for r in (run, queued, third)
+        ]
+        if statuses.count("processing") == 2:
+            break
+        await asyncio.sleep(0.05)
+    await ctx.executor.stop(grace_seconds=0.2)
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(Run.status, Run.attempts, Run.lease_owner).where(
+                    Run.id.in_([run["id"], queued["id"], third["id"]])
+                )
+            )
+        ).all()
+    assert sorted(rows) == [("queued", 0, None)] * 3
+
+
+async def test_a_long_run_keeps_its_lease_and_is_not_stolen(
+    client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
+) -> None:
+    """A run outlives its lease (5 s) by renewing it; a second worker sweeping the same
+    database meanwhile must not take it."""
+    from genfire_server.engines.registry import EngineRegistry
+    from genfire_server.settings import Settings
+
+    values: dict[str, Any] = ctx.settings.model_dump()
+    values.update(run_lease_seconds=5, sweep_interval_seconds=0.2)
+    settings = Settings(**values, _env_file=None)
+
+    def worker() -> AppContext:
+        return AppContext(
+            settings=settings,
+            db=db,
+            catalog=ctx.catalog,
+            stock_voices=ctx.stock_voices,
+            storage=ctx.storage,
+            engines=EngineRegistry.from_settings(settings),
+        )
+
+    await ctx.executor.stop(grace_seconds=0)
+    first, second = worker(), worker()
+    await first.executor.start()
+    try:
+        run = (await create_test_run(client, caller, mode="sleep", seconds=7)).json()
+        await second.executor.start()
+        # The API here belongs to `ctx`, whose workers are stopped: nudge the first worker.
+        await first.executor.dispatch(run["id"])
+        done = await wait_terminal(client, caller, run["id"], within_seconds=20)
+    finally:
+        await second.executor.stop(grace_seconds=0)
+        await first.executor.stop(grace_seconds=0)
+    assert done["status"] == "completed"
+    async with db.read() as session:
+        attempts = await session.scalar(select(Run.attempts).where(Run.id == run["id"]))
+    assert attempts == 1
+
+
+async def test_an_api_only_nodes_runs_are_picked_up_by_a_worker_at_its_next_sweep(
+    client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
+) -> None:
+    from genfire_server.engines.registry import EngineRegistry
+    from genfire_server.settings import Settings
+
+    values: dict[str, Any] = ctx.settings.model_dump()
+    values.update(redispatch_after_seconds=3600, sweep_interval_seconds=0.2)
+    settings = Settings(**values, _env_file=None)
+    worker = AppContext(
+        settings=settings,
+        db=db,
+        catalog=ctx.catalog,
+        stock_voices=ctx.stock_voices,
+        storage=ctx.storage,
+        engines=EngineRegistry.from_settings(settings),
+    )
+    await ctx.executor.stop(grace_seconds=0)  # the API node has no workers
+    await worker.executor.start()
+    try:
+        await asyncio.sleep(0.3)  # past the worker's start-up sweep
+        run = (await create_test_run(client, caller)).json()
+        async with db.read() as session:
+            dispatched = await session.scalar(select(Run.dispatched_at).where(Run.id == run["id"]))
+        assert dispatched is None
+        done = await wait_terminal(client, caller, run["id"], within_seconds=5)
+    finally:
+        await worker.executor.stop(grace_seconds=0)
+    assert done["status"] == "completed"

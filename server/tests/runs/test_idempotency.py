@@ -6,8 +6,10 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 
+from genfire_server.context import AppContext
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.db import Database
 from genfire_server.models import CreditHold, IdempotencyKey, Run
@@ -108,24 +110,7 @@ async def test_a_402_is_part_of_the_outcome_and_replayed(
 async def test_in_flight_key_is_409(
     client: httpx.AsyncClient, db: Database, caller: Caller
 ) -> None:
-    now = utcnow()
-    async with db.write() as session:
-        session.add(
-            IdempotencyKey(
-                account_id=caller.account_id,
-                key="busy",
-                request_hash="x" * 64,
-                status="in_flight",
-                locked_until=now + timedelta(seconds=60),
-                resource_id=None,
-                response_status=None,
-                response_content_type=None,
-                response_body=None,
-                created_at=now,
-                expires_at=now + timedelta(hours=24),
-            )
-        )
-    # Same request fingerprint needed for 409 rather than 422: take it from a real attempt.
+    # A first attempt that is (as far as the key can tell) still being processed.
     first = await create_test_run(client, caller, key="busy-2", mode="sleep", seconds=1)
     async with db.write() as session:
         await session.execute(
@@ -184,3 +169,31 @@ async def test_fifty_concurrent_requests_with_one_key_make_one_run_and_one_hold(
     for response in responses:
         if response.status_code == 409:
             assert_problem(response, 409, "idempotency_key_in_use")
+
+
+async def test_a_request_whose_claim_was_taken_over_cannot_record_or_release(
+    ctx: AppContext, db: Database, caller: Caller
+) -> None:
+    """A too-slow first request must not clobber the retry that took its key over."""
+    from genfire_server.idempotency.service import Claim, ClaimLost, _claim, _release
+
+    slow = await _claim(ctx, caller.account_id, "slow", "f" * 64)
+    assert isinstance(slow, Claim)
+    async with db.write() as session:
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "slow")
+            .values(locked_until=utcnow() - timedelta(seconds=1))
+        )
+    retry = await _claim(ctx, caller.account_id, "slow", "f" * 64)
+    assert isinstance(retry, Claim) and retry.token != slow.token
+
+    with pytest.raises(ClaimLost):
+        async with db.write() as session:
+            await slow.record(session, "run_from_the_slow_one")
+    await _release(ctx, slow)  # must not delete the retry's claim
+    async with db.write() as session:
+        await retry.record(session, "run_from_the_retry")
+    async with db.read() as session:
+        row = await session.get(IdempotencyKey, (caller.account_id, "slow"))
+    assert row is not None and row.resource_id == "run_from_the_retry"

@@ -38,3 +38,8 @@ def test_quotes(model: str, quantity: float, options: dict[str, object], milli: 
 def test_quantity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         quote(CATALOG, "image.nano_banana_2", 0)
+
+
+def test_an_unlisted_option_value_is_refused_not_priced_at_1x() -> None:
+    with pytest.raises(ValueError, match="quality=ultra"):
+        quote(CATALOG, "image.gpt_image_2", 1, {"quality": "ultra"})

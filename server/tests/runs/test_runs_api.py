@@ -276,3 +276,31 @@ async def test_rendered_runs_match_the_documented_schema(ctx: AppContext, caller
         assert RunOut.model_validate(doc).model_dump(mode="json", exclude_unset=True) == doc
     assert "progress" in document(views[1]) and "progress" not in document(views[3])
     assert document(views[2])["usage"] == {"credits": 3.5}
+
+
+async def test_terminal_runs_are_served_from_memory_and_others_never(
+    client: httpx.AsyncClient, ctx: AppContext, caller: Caller, make_caller: MakeCaller
+) -> None:
+    running = (await create_test_run(client, caller, mode="sleep", seconds=1)).json()
+    await client.get(f"/v1/runs/{running['id']}", headers=caller.headers)
+    assert ctx.terminal_runs.get(caller.account_id, running["id"]) is None
+    done = await wait_terminal(client, caller, running["id"])
+    again = await client.get(f"/v1/runs/{running['id']}", headers=caller.headers)
+    assert again.json() == done
+    assert ctx.terminal_runs.get(caller.account_id, running["id"]) == again.content
+    # The cache is per account: someone else still gets a 404.
+    stranger = await make_caller()
+    assert_problem(
+        await client.get(f"/v1/runs/{running['id']}", headers=stranger.headers), 404, "not_found"
+    )
+
+
+def test_terminal_run_cache_is_bounded_lru() -> None:
+    from genfire_server.runs.cache import TerminalRunCache
+
+    cache = TerminalRunCache(max_entries=2)
+    cache.put("a", "r1", b"1")
+    cache.put("a", "r2", b"2")
+    assert cache.get("a", "r1") == b"1"  # r1 is now the most recent
+    cache.put("a", "r3", b"3")
+    assert cache.get("a", "r2") is None and cache.get("a", "r1") == b"1" and len(cache) == 2

@@ -118,6 +118,10 @@ async def test_capability_filter_and_grouping(client: httpx.AsyncClient, caller:
         "start_date=2026-06-02&end_date=2026-06-01",  # backwards
         "start_date=yesterday",
         "group_by=week",
+        "end_date=0001-01-01",
+        "end_date=0001-01-01T00:00:00.5",
+        "start_date=0001-01-01T00:00:00%2B01:00&end_date=0001-01-05",
+        "end_date=9999-12-31",
     ],
 )
 async def test_bad_periods_are_validation_errors(

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claim_token", sa.String(length=32), nullable=False),
         sa.Column("resource_id", sa.String(length=40), nullable=True),
         sa.Column("response_status", sa.Integer(), nullable=True),
         sa.Column("response_content_type", sa.String(length=120), nullable=True),
