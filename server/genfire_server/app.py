@@ -13,7 +13,9 @@ from genfire_server.auth.endpoints import router as oauth_router
 from genfire_server.catalog.endpoints import router as catalog_router
 from genfire_server.context import AppContext
 from genfire_server.credits.endpoints import router as credits_router
+from genfire_server.generation.endpoints import router as generation_router
 from genfire_server.health.endpoints import router as health_router
+from genfire_server.influencers.endpoints import router as influencers_router
 from genfire_server.kit import error_handlers
 from genfire_server.kit.middleware import RequestContextMiddleware
 from genfire_server.runs.endpoints import router as runs_router
@@ -38,6 +40,8 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     (openapi.API_PREFIX, voices_router),
     (openapi.API_PREFIX, usage_router),
     (openapi.API_PREFIX, uploads_router),
+    (openapi.API_PREFIX, generation_router),
+    (openapi.API_PREFIX, influencers_router),
     ("", docs.router),
 ]
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from genfire_server.catalog.service import Catalog
 from genfire_server.engines.registry import EngineRegistry
+from genfire_server.engines.routing import RoutingTable
 from genfire_server.kit.background import BackgroundWork
 from genfire_server.kit.db import Database
 from genfire_server.runs.cache import TerminalRunCache
@@ -30,10 +31,12 @@ class AppContext:
     terminal_runs: TerminalRunCache = field(default_factory=TerminalRunCache)
     # The process's workers and sweeper; created with the context, started by the app.
     executor: RunExecutor = field(init=False)
+    routing: RoutingTable = field(init=False)
 
     def __post_init__(self) -> None:
         from genfire_server.runs.executor import RunExecutor  # it needs the context itself
 
+        self.routing = RoutingTable.load(self.catalog)
         self.executor = RunExecutor(self)
 
     @classmethod

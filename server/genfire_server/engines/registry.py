@@ -10,6 +10,8 @@ from genfire_server.engines.base import Engine
 from genfire_server.settings import Settings
 
 TEST_ENGINE = "testing"
+LOCAL_IMAGE = "local.image"
+LOCAL_VIDEO = "local.video"
 
 
 class EngineRegistry:
@@ -24,7 +26,10 @@ class EngineRegistry:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineRegistry:
-        registry = cls()
+        from genfire_server.engines.local.image_engine import LocalImageEngine
+        from genfire_server.engines.local.video_engine import LocalVideoEngine
+
+        registry = cls({LOCAL_IMAGE: LocalImageEngine(), LOCAL_VIDEO: LocalVideoEngine()})
         if settings.enable_test_engine:
             from genfire_server.engines.testing import TestEngine
 

@@ -6,6 +6,7 @@ from genfire_server.models.base import Base
 from genfire_server.models.credentials import ApiKey, OAuthClient
 from genfire_server.models.credits import CreditBalance, CreditHold, CreditLedgerEntry
 from genfire_server.models.idempotency import IdempotencyKey
+from genfire_server.models.influencers import Influencer
 from genfire_server.models.runs import Run
 from genfire_server.models.voices import Voice
 
@@ -18,6 +19,7 @@ __all__ = [
     "CreditHold",
     "CreditLedgerEntry",
     "IdempotencyKey",
+    "Influencer",
     "OAuthClient",
     "Run",
     "Voice",

@@ -5,14 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from sqlalchemy import update
 
+from genfire_server import inputs
 from genfire_server.engines.base import EngineError, Job, Progress, StoredOutput
-from genfire_server.kit import safe_http
 from genfire_server.kit.clock import utcnow
-from genfire_server.kit.errors import GenFireError
 from genfire_server.models import Run
 from genfire_server.storage import service as storage_service
 
@@ -82,30 +80,15 @@ class WorkerRunContext:
     async def fetch_input(
         self, url: str, *, max_bytes: int, timeout_seconds: float | None = None
     ) -> Path:
-        try:
-            own = await storage_service.resolve_own_url(
-                self._ctx, url, account_id=self._job.account_id
-            )
-        except GenFireError as error:
-            raise EngineError("input_fetch_failed", error.detail) from error
-        if own is not None:
-            try:
-                return await storage_service.open_asset_path(self._ctx, own)
-            except GenFireError as error:
-                raise EngineError("input_fetch_failed", error.detail) from error
         self._fetched += 1
-        suffix = Path(urlsplit(url).path).suffix[:10]
-        dest = self._workdir / f"input-{self._fetched}{suffix}"
-        allow = self._ctx.settings.fetch_allow
-        limits = safe_http.FetchLimits(
-            max_bytes=max_bytes,
-            timeout_seconds=timeout_seconds or self._ctx.settings.fetch_timeout_seconds,
-        )
         try:
-            safe_http.check_url(url, allow)
-            await safe_http.fetch_to_file(url, dest, allow=allow, limits=limits)
-        except safe_http.UnsafeUrl as error:
-            raise EngineError("input_fetch_failed", error.detail) from error
-        except safe_http.FetchFailed as error:
+            return await inputs.fetch_input(
+                self._ctx,
+                url,
+                account_id=self._job.account_id,
+                dest=self._workdir / f"input-{self._fetched}",
+                max_bytes=max_bytes,
+                timeout_seconds=timeout_seconds,
+            )
+        except inputs.InputUnavailable as error:
             raise EngineError("input_fetch_failed", error.message) from error
-        return dest

@@ -36,6 +36,7 @@ from taskiq import InMemoryBroker
 
 from genfire_server.credits import service as credits
 from genfire_server.engines.base import EngineError, EngineResult, Job
+from genfire_server.engines.local import pool as local_pool
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.ids import random_token
 from genfire_server.models import IdempotencyKey, Run
@@ -110,6 +111,7 @@ class RunExecutor:
             await asyncio.gather(*still, return_exceptions=True)
         await self._give_back_unfinished()
         await self.broker.shutdown()
+        local_pool.shutdown()
 
     async def _give_back_unfinished(self) -> None:
         """Runs this worker was still executing go back to the queue at once, without

@@ -7,19 +7,11 @@ from fastapi import Request, Response
 from genfire_server.auth.principal import Principal
 from genfire_server.context import AppContext
 from genfire_server.idempotency import service as idempotency
-from genfire_server.kit import safe_http
 from genfire_server.runs import service
 from genfire_server.runs.service import RunSpec
-from genfire_server.storage import service as storage_service
 
-
-async def check_input_url(ctx: AppContext, url: str, account_id: str) -> None:
-    """Refuse at request time a URL that can never work: 400 `unsafe_url` for a target that
-    is unsafe on its face, 400 `invalid_input_url` for a file URL of this server that is
-    expired, tampered with or someone else's. Reachability is the run's problem."""
-    if await storage_service.resolve_own_url(ctx, url, account_id=account_id) is not None:
-        return
-    safe_http.check_url(url, ctx.settings.fetch_allow)
+__all__ = ["check_input_url", "respond_with_run"]
+from genfire_server.inputs import check_input_url
 
 
 async def respond_with_run(

@@ -1,0 +1,149 @@
+"""Local engines: time per image and per second of video, and image runs/s through the API.
+
+1. `render_image` at 1024x1024 (text and edit), median of `--repeat` renders, one process;
+2. `render_video` of 5 s text video at 720p with and without audio, and 1080p; reported
+   as seconds of render time per second of video;
+3. image runs through the whole API path (POST /v1/images/generations, synchronous, on a
+   server started like `make run`): `--connections` clients for `--seconds`; runs/s and
+   p50/p99 latency of the completed response.
+
+    .venv/bin/python bench/engines.py [--repeat 5] [--connections 4] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api_overhead import free_port, start_server
+from genfire_server.engines.local import images, video
+
+
+def _timed(function: Callable[..., object], repeat: int, **kwargs: Any) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function(**kwargs)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def engine_timings(repeat: int, scratch: Path) -> None:
+    source = scratch / "source.png"
+    Image.new("RGB", (1600, 1200), (120, 60, 30)).save(source)
+    text = _timed(
+        images.render_image,
+        repeat,
+        prompt="matte black bottle on stone, gold light",
+        model="image.nano_banana_2",
+        aspect_ratio="1:1",
+        index=0,
+    )
+    edit = _timed(
+        images.render_image,
+        repeat,
+        prompt="golden hour",
+        model="image.nano_banana_2",
+        aspect_ratio="1:1",
+        index=0,
+        sources=(source,),
+    )
+    print(f"image 1024x1024, text to image: {text * 1000:.0f} ms (median of {repeat})")
+    print(f"image 1024x1024, edit:          {edit * 1000:.0f} ms")
+    for resolution, audio in (("720p", False), ("720p", True), ("1080p", False)):
+        seconds = _timed(
+            video.render_video,
+            max(1, repeat // 2),
+            mode="text",
+            dest=scratch / "out.mp4",
+            prompt="harbour at dawn",
+            model="video.veo_3_1",
+            aspect_ratio="16:9",
+            resolution=resolution,
+            duration_seconds=5.0,
+            audio=audio,
+        )
+        label = f"video {resolution} 16:9{' + audio' if audio else ''}"
+        print(f"{label:<26} {seconds / 5:.2f} s of rendering per second of video")
+
+
+async def _image_loop(port: int, key: str, deadline: float, latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    body = b'{"prompt": "a red apple on a wooden table"}'
+    try:
+        while time.perf_counter() < deadline:
+            head = (
+                "POST /v1/images/generations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {key}\r\nIdempotency-Key: {uuid.uuid4().hex}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            )
+            started = time.perf_counter()
+            writer.write(head.encode() + body)
+            response_head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in response_head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            payload = await reader.readexactly(length)
+            if b'"status":"completed"' not in payload:
+                raise SystemExit(f"an image run did not complete: {payload[:200]!r}")
+            latencies.append(time.perf_counter() - started)
+    finally:
+        writer.close()
+
+
+async def api_throughput(connections: int, seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "var"
+        port = free_port()
+        server = start_server(data_dir, port, access_log=False)
+        try:
+            key = (data_dir / "dev-api-key").read_text().strip()
+            await _image_loop(port, key, time.perf_counter() + 3, [])  # warm the pool
+            latencies: list[float] = []
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(_image_loop(port, key, started + seconds, latencies) for _ in range(connections))
+            )
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    latencies.sort()
+    print(
+        f"image runs through the API ({connections} connections): {len(latencies) / elapsed:.1f} "
+        f"runs/s, p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+        f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:.0f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {len(os.sched_getaffinity(0))} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        engine_timings(args.repeat, Path(tmp))
+    asyncio.run(api_throughput(args.connections, args.seconds))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Offline engines: real files from local libraries, no network, no model downloads."""

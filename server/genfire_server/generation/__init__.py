@@ -1,0 +1,1 @@
+"""The generation endpoints: validate a request against the catalog, price it, run it."""
