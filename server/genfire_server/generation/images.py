@@ -35,12 +35,11 @@ class ImageGenerationCreate(BaseModel):
     )
     aspect_ratio: str = Field(default="1:1", description="One of the model's `aspect_ratios`.")
     count: int = Field(default=1, description="Number of images, from 1 to the model's max_count.")
-    image_url: str | None = Field(
+    image_url: rules.InputUrl | None = Field(
         default=None,
-        max_length=2048,
         description="A source image: routes through the model's edit variant.",
     )
-    image_urls: list[str] | None = Field(
+    image_urls: list[rules.InputUrl] | None = Field(
         default=None, description="Up to 14 source images for a multi-image edit (Grok: first 3)."
     )
     mentions: list[Mention] | None = Field(

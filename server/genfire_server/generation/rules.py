@@ -7,12 +7,16 @@ Every "is this value allowed for this model" question is answered from the model
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from genfire_server.catalog.service import Catalog, CatalogModel
 from genfire_server.kit.errors import GenFireError, InvalidModel, ValidationFailed
 
 PROMPT_MAX_CHARACTERS = 5000
+# Every URL a request names: an empty string is a mistake, never "no input".
+InputUrl = Annotated[str, Field(min_length=1, max_length=2048)]
 
 
 def model_for(catalog: Catalog, model_id: str | None, capability: str) -> CatalogModel:

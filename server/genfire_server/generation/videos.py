@@ -44,11 +44,13 @@ class VideoGenerationCreate(BaseModel):
     resolution: str | None = Field(
         default=None, description="One of the model's `resolutions` (default 720p)."
     )
-    image_url: str | None = Field(default=None, max_length=2048)
-    source_video_url: str | None = Field(default=None, max_length=2048)
-    reference_image_urls: list[str] | None = Field(default=None, description="Up to 9 images.")
-    first_frame_url: str | None = Field(default=None, max_length=2048)
-    last_frame_url: str | None = Field(default=None, max_length=2048)
+    image_url: rules.InputUrl | None = None
+    source_video_url: rules.InputUrl | None = None
+    reference_image_urls: list[rules.InputUrl] | None = Field(
+        default=None, description="Up to 9 images."
+    )
+    first_frame_url: rules.InputUrl | None = None
+    last_frame_url: rules.InputUrl | None = None
     generate_audio: bool | None = Field(
         default=None, description="Default: true where the model supports audio."
     )
@@ -151,9 +153,9 @@ def prepare(body: VideoGenerationCreate, catalog: Catalog) -> PreparedVideo:
             f"It supports: {', '.join(declared)}.",
             code="unsupported_input_combination",
         )
+    # "Whether to include generated audio when supported": a silent model ignores it
+    # (clients send the default, true, to every model) and the run says it is silent.
     audio_ok = bool(limits.get("supports_audio"))
-    if body.generate_audio and not audio_ok:
-        raise rules.not_for_this_model("generate_audio", model.id, "It makes silent video.")
     engine_mode = MODES[mode]
     if mode == "source_video" and "extend" in model.id:
         engine_mode = "extend"
@@ -165,7 +167,7 @@ def prepare(body: VideoGenerationCreate, catalog: Catalog) -> PreparedVideo:
         aspect_ratio=body.aspect_ratio,
         duration=duration,
         resolution=resolution,
-        generate_audio=audio_ok if body.generate_audio is None else body.generate_audio,
+        generate_audio=audio_ok and body.generate_audio is not False,
         image_url=body.image_url,
         source_video_url=body.source_video_url,
         reference_image_urls=references,
@@ -184,7 +186,9 @@ def run_spec(prepared: PreparedVideo, catalog: Catalog, routing: RoutingTable) -
         "model": prepared.model,
         "aspect_ratio": prepared.aspect_ratio,
         "duration": prepared.duration,
-        "has_image": bool(prepared.image_url or prepared.first_frame_url),
+        "has_image": bool(
+            prepared.image_url or prepared.first_frame_url or prepared.reference_image_urls
+        ),
         "generate_audio": prepared.generate_audio,
     }
     if prepared.input_mode != "text_to_output":

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from genfire_server.generation.rules import InputUrl
 from genfire_server.kit.responses import Timestamp
 
 
@@ -34,6 +35,6 @@ class InfluencerCreate(BaseModel):
         examples=["sarah"],
     )
     display_name: str = Field(min_length=1, max_length=100, examples=["Sarah Chen"])
-    photo_urls: list[str] = Field(
+    photo_urls: list[InputUrl] = Field(
         description="1 to 8 reference photos (any URL, an upload's asset_url, or a run output).",
     )

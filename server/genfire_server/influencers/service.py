@@ -37,6 +37,8 @@ def _check(body: InfluencerCreate) -> str:
         raise ValidationFailed(
             "handle: use 1 to 40 lowercase letters, digits and underscores (like sarah_chen)."
         )
+    if not body.display_name.strip():
+        raise ValidationFailed("display_name: must not be blank.")
     if not 1 <= len(body.photo_urls) <= MAX_PHOTOS:
         raise ValidationFailed(f"photo_urls: send 1 to {MAX_PHOTOS} reference photos.")
     return handle

@@ -12,6 +12,7 @@ On PostgreSQL the same query runs through the engine's pool as usual.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,8 +24,18 @@ from sqlalchemy.dialects import sqlite
 
 from genfire_server.models.base import UTCDateTime
 
+
 # orjson parses the JSON columns several times faster than the standard library.
-_SQLITE = sqlite.dialect(paramstyle="named", json_deserializer=orjson.loads)
+def _json_loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson refuses what the standard library wrote for odd text (lone surrogates):
+        # read it the way it was written rather than fail the request.
+        return json.loads(text)
+
+
+_SQLITE = sqlite.dialect(paramstyle="named", json_deserializer=_json_loads)
 Processor = Callable[[Any], Any] | None
 AnySelect = Select[*tuple[Any, ...]]
 

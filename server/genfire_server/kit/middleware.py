@@ -45,7 +45,22 @@ class NulCharacter(GenFireError):
         super().__init__(f"The {where} contains a NUL character (U+0000), which is not allowed.")
 
 
+class LoneSurrogate(NulCharacter):
+    def __init__(self) -> None:
+        GenFireError.__init__(
+            self,
+            "The request body contains an unpaired UTF-16 surrogate escape (like \\ud800), "
+            "which is not valid Unicode text.",
+        )
+
+
 _NUL_ESCAPE = rb"\u0000"  # JSON's spelling of U+0000 (only lowercase u is valid JSON)
+# A UTF-16 surrogate escape without its partner (JSON allows writing one, Unicode text
+# cannot contain one): it would be stored, then break every later read of the document.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 
 
 def _has_nul_in_url(data: bytes) -> bool:
@@ -101,10 +116,16 @@ class RequestContextMiddleware:
                     received += len(chunk)
                     if received > limit:
                         raise too_large
-                if json_body and chunk:
-                    if _has_nul(tail + chunk):
+                if json_body and (chunk or not message.get("more_body", False)):
+                    window = tail + chunk
+                    if _has_nul(window):
                         raise NulCharacter("request body")
-                    tail = chunk[-5:]
+                    final = not message.get("more_body", False)
+                    # Near the end of a chunk a surrogate's partner may still be coming.
+                    checked = window if final else window[:-12]
+                    if _LONE_SURROGATE.search(checked):
+                        raise LoneSurrogate()
+                    tail = window[-24:]
             return message
 
         try:

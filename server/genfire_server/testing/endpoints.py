@@ -17,6 +17,7 @@ from genfire_server.auth.principal import Principal
 from genfire_server.credits.amounts import to_milli
 from genfire_server.dependencies import Context
 from genfire_server.engines.registry import TEST_ENGINE
+from genfire_server.generation.rules import InputUrl
 from genfire_server.kit.responses import errors
 from genfire_server.runs.schemas import RunOut
 from genfire_server.runs.service import RunSpec
@@ -37,7 +38,7 @@ class TestRunCreate(BaseModel):
     )
     error_code: str = "provider_error"
     error_message: str = Field(default="The test engine failed as asked.", max_length=500)
-    input_url: str | None = Field(default=None, max_length=2048)
+    input_url: InputUrl | None = None
     echo: Any = None
     wait: bool = Field(default=False, description="Wait for the run like a synchronous endpoint.")
 

@@ -148,6 +148,7 @@ async def test_an_edit_at_2k_resolution(client: httpx.AsyncClient, caller: Calle
             "169.254.169.254",
         ),
         ({"prompt": "x", "style": "noir"}, "validation_error", "style"),
+        ({"prompt": "x", "image_url": ""}, "validation_error", "image_url"),
         (
             {
                 "prompt": "x",
@@ -183,3 +184,19 @@ async def test_grok_reads_only_its_first_three_images(
 async def test_scope_is_images_write(client: httpx.AsyncClient, make_caller: MakeCaller) -> None:
     reader = await make_caller(scopes=["runs:read"])
     assert_problem(await post(client, reader, PATH, REFERENCE_EXAMPLE), 403, "insufficient_scope")
+
+
+async def test_a_lone_surrogate_is_refused_and_nothing_is_charged(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    headers = {**caller.headers, "Idempotency-Key": "surrogate", "content-type": "application/json"}
+    response = await client.post(PATH, content=b'{"prompt": "\\ud800 hi"}', headers=headers)
+    assert_problem(response, 400, "validation_error")
+    emoji = await client.post(
+        PATH,
+        content=b'{"prompt": "a cat \\ud83d\\ude00"}',
+        headers={**headers, "Idempotency-Key": "emoji"},
+    )
+    assert emoji.status_code == 200 and emoji.json()["status"] == "completed"
+    assert (await client.get("/v1/runs", headers=caller.headers)).status_code == 200
+    assert await balance(client, caller) == 997

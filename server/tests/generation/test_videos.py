@@ -60,7 +60,12 @@ async def test_defaults_follow_the_model(client: httpx.AsyncClient, caller: Call
             client,
             caller,
             PATH,
-            {"prompt": "waves", "model": "video.kling_v3", "aspect_ratio": "9:16"},
+            {
+                "prompt": "waves",
+                "model": "video.kling_v3",
+                "aspect_ratio": "9:16",
+                "generate_audio": True,
+            },
         )
     ).json()
     assert kling["input_summary"]["generate_audio"] is False
@@ -143,10 +148,11 @@ async def test_seedance_resolution_is_priced_and_sized(
             "480p, 720p, 1080p",
         ),
         (
-            {"prompt": "x", "model": "video.kling_v3", "generate_audio": True},
+            {"prompt": "x", "first_frame_url": "", "last_frame_url": ""},
             "validation_error",
-            "generate_audio",
+            "first_frame_url",
         ),
+        ({"prompt": "x", "image_url": "http://[::1"}, "unsafe_url", "valid URL"),
         (
             {"prompt": "x", "first_frame_url": "https://example.com/a.png"},
             "validation_error",

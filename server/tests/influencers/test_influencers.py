@@ -47,6 +47,16 @@ async def test_rules(client: httpx.AsyncClient, caller: Caller, make_caller: Mak
     assert_problem(await _create(client, caller, handle="Sarah!"), 400, "validation_error")
     assert_problem(await _create(client, caller, handle="many", photos=9), 400, "validation_error")
     assert_problem(await _create(client, caller, handle="none", photos=0), 400, "validation_error")
+    blank = await client.post(
+        "/v1/influencers",
+        json={
+            "handle": "blank",
+            "display_name": "   ",
+            "photo_urls": ["https://example.com/a.png"],
+        },
+        headers=caller.headers,
+    )
+    assert_problem(blank, 400, "validation_error")
     stranger = await make_caller()
     influencer = (await client.get("/v1/influencers", headers=caller.headers)).json()["data"][0]
     assert_problem(

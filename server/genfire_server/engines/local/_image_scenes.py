@@ -345,7 +345,7 @@ def _drarch_wproduct(
             pen.rect(x0 - bw * 0.01, top, x1 + bw * 0.01, top + lid_h, radius=lid_h * 0.3)
             lid = cap if kind == "jar" else mix(p.light, body, 0.3)
             cv.paint(pen, shade(fam, lid, x0, x1, light, 0.7))
-    # Label band with placeholder "copy" bars: reads as packaging at a glance.
+    # Label band with stand-in "copy" bars: reads as packaging at a glance.
     ly0 = top + bh * (0.38 if kind == "jar" else 0.32)
     ly1 = ly0 + bh * (0.42 if kind == "jar" else 0.36)
     label = mix(p.light, body, 0.12) if sum(body) < 1.8 else mix(p.shadow, body, 0.25)

@@ -143,7 +143,10 @@ def _parse(url: str) -> httpx.URL:
     try:
         return httpx.URL(url)
     except (httpx.InvalidURL, ValueError, UnicodeError):
-        host = urllib.parse.urlsplit(url).hostname or ""
+        try:
+            host = urllib.parse.urlsplit(url).hostname or ""
+        except ValueError:  # such as an unclosed IPv6 bracket: "http://[::1"
+            raise _Reject("it is not a valid URL") from None
         if host and _NUMBER.fullmatch(host.split(".")[-1] or "x"):
             decoded = _loose_ipv4(host)
             if decoded is not None:
