@@ -66,6 +66,23 @@ async def _claimed_elsewhere(
     return run_id
 
 
+def _another_worker(ctx: AppContext, db: Database, **overrides: Any) -> AppContext:
+    """A second worker process's context on the same database, with its own settings."""
+    from genfire_server.engines.registry import EngineRegistry
+    from genfire_server.settings import Settings
+
+    values: dict[str, Any] = {**ctx.settings.model_dump(), **overrides}
+    settings = Settings(**values, _env_file=None)
+    return AppContext(
+        settings=settings,
+        db=db,
+        catalog=ctx.catalog,
+        stock_voices=ctx.stock_voices,
+        storage=ctx.storage,
+        engines=EngineRegistry.from_settings(settings),
+    )
+
+
 async def test_duplicate_messages_run_a_run_once(
     client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
 ) -> None:
@@ -225,25 +242,9 @@ async def test_a_long_run_keeps_its_lease_and_is_not_stolen(
 ) -> None:
     """A run outlives its lease (5 s) by renewing it; a second worker sweeping the same
     database meanwhile must not take it."""
-    from genfire_server.engines.registry import EngineRegistry
-    from genfire_server.settings import Settings
-
-    values: dict[str, Any] = ctx.settings.model_dump()
-    values.update(run_lease_seconds=5, sweep_interval_seconds=0.2)
-    settings = Settings(**values, _env_file=None)
-
-    def worker() -> AppContext:
-        return AppContext(
-            settings=settings,
-            db=db,
-            catalog=ctx.catalog,
-            stock_voices=ctx.stock_voices,
-            storage=ctx.storage,
-            engines=EngineRegistry.from_settings(settings),
-        )
-
     await ctx.executor.stop(grace_seconds=0)
-    first, second = worker(), worker()
+    first = _another_worker(ctx, db, run_lease_seconds=5, sweep_interval_seconds=0.2)
+    second = _another_worker(ctx, db, run_lease_seconds=5, sweep_interval_seconds=0.2)
     await first.executor.start()
     try:
         run = (await create_test_run(client, caller, mode="sleep", seconds=7)).json()
@@ -263,20 +264,7 @@ async def test_a_long_run_keeps_its_lease_and_is_not_stolen(
 async def test_an_api_only_nodes_runs_are_picked_up_by_a_worker_at_its_next_sweep(
     client: httpx.AsyncClient, ctx: AppContext, db: Database, caller: Caller
 ) -> None:
-    from genfire_server.engines.registry import EngineRegistry
-    from genfire_server.settings import Settings
-
-    values: dict[str, Any] = ctx.settings.model_dump()
-    values.update(redispatch_after_seconds=3600, sweep_interval_seconds=0.2)
-    settings = Settings(**values, _env_file=None)
-    worker = AppContext(
-        settings=settings,
-        db=db,
-        catalog=ctx.catalog,
-        stock_voices=ctx.stock_voices,
-        storage=ctx.storage,
-        engines=EngineRegistry.from_settings(settings),
-    )
+    worker = _another_worker(ctx, db, redispatch_after_seconds=3600, sweep_interval_seconds=0.2)
     await ctx.executor.stop(grace_seconds=0)  # the API node has no workers
     await worker.executor.start()
     try:
