@@ -276,6 +276,10 @@ class RunExecutor:
             finally:
                 await asyncio.to_thread(shutil.rmtree, workdir, True)
 
+    def _mine(self, run_id: str) -> tuple[Any, ...]:
+        """The run is still this worker's: processing under its lease (nobody took it over)."""
+        return (Run.id == run_id, Run.status == "processing", Run.lease_owner == self.worker_id)
+
     def _scratch_root(self) -> Path:
         root = self.ctx.settings.data_dir / "tmp"
         root.mkdir(parents=True, exist_ok=True)
@@ -294,11 +298,7 @@ class RunExecutor:
                 async with self.ctx.db.write() as session:
                     renewed = await session.execute(
                         update(Run)
-                        .where(
-                            Run.id == run_id,
-                            Run.status == "processing",
-                            Run.lease_owner == self.worker_id,
-                        )
+                        .where(*self._mine(run_id))
                         .values(lease_expires_at=now + self.lease)
                         .returning(Run.id)
                     )
@@ -331,11 +331,7 @@ class RunExecutor:
             row = (
                 await session.execute(
                     update(Run)
-                    .where(
-                        Run.id == run_id,
-                        Run.status == "processing",
-                        Run.lease_owner == self.worker_id,
-                    )
+                    .where(*self._mine(run_id))
                     .values(
                         status="completed",
                         output=result.output,
@@ -366,11 +362,7 @@ class RunExecutor:
             hold_id = (
                 await session.execute(
                     update(Run)
-                    .where(
-                        Run.id == run_id,
-                        Run.status == "processing",
-                        Run.lease_owner == self.worker_id,
-                    )
+                    .where(*self._mine(run_id))
                     .values(
                         status="failed",
                         error_code=code,
