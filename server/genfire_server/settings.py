@@ -170,6 +170,13 @@ class Settings(BaseSettings):
         return self.resolved_database_url.startswith("sqlite")
 
     @property
+    def scratch_dir(self) -> Path:
+        """Working files of runs and requests (deleted when they end); created on use."""
+        path = self.data_dir / "tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"
 

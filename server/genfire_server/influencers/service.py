@@ -64,7 +64,7 @@ async def create(ctx: AppContext, account_id: str, body: InfluencerCreate) -> In
     influencer_id = new_id("model")
     now = utcnow()
     assets: list[Asset] = []
-    with tempfile.TemporaryDirectory(dir=_scratch(ctx)) as scratch:
+    with tempfile.TemporaryDirectory(dir=ctx.settings.scratch_dir) as scratch:
         for index, url in enumerate(body.photo_urls):
             try:
                 path = await inputs.fetch_input(
@@ -124,12 +124,6 @@ async def create(ctx: AppContext, account_id: str, body: InfluencerCreate) -> In
             f"An influencer with handle '{handle}' exists.", code="handle_taken"
         ) from error
     return influencer
-
-
-def _scratch(ctx: AppContext) -> Path:
-    root = ctx.settings.data_dir / "tmp"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 async def _by_handle(session: AsyncSession, account_id: str, handle: str) -> Influencer | None:

@@ -251,7 +251,7 @@ class RunExecutor:
         if engine is None:
             await self._fail(run_id, "internal_error", "No engine is configured for this model.")
             return
-        workdir = Path(tempfile.mkdtemp(prefix=f"{run_id}-", dir=self._scratch_root()))
+        workdir = Path(tempfile.mkdtemp(prefix=f"{run_id}-", dir=self.ctx.settings.scratch_dir))
         run_ctx = WorkerRunContext(self.ctx, job, workdir, self.worker_id)
         work = asyncio.get_running_loop().create_task(engine.run(job, run_ctx))
         renewer = asyncio.get_running_loop().create_task(self._renew_lease(run_id, work))
@@ -279,11 +279,6 @@ class RunExecutor:
     def _mine(self, run_id: str) -> tuple[Any, ...]:
         """The run is still this worker's: processing under its lease (nobody took it over)."""
         return (Run.id == run_id, Run.status == "processing", Run.lease_owner == self.worker_id)
-
-    def _scratch_root(self) -> Path:
-        root = self.ctx.settings.data_dir / "tmp"
-        root.mkdir(parents=True, exist_ok=True)
-        return root
 
     async def _renew_lease(self, run_id: str, work: asyncio.Task[EngineResult]) -> None:
         """Keep the lease while the engine works. A transient database error is retried on
