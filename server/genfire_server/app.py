@@ -13,11 +13,14 @@ from genfire_server.auth.endpoints import router as oauth_router
 from genfire_server.catalog.endpoints import router as catalog_router
 from genfire_server.context import AppContext
 from genfire_server.credits.endpoints import router as credits_router
+from genfire_server.generation.audio_endpoints import router as audio_router
 from genfire_server.generation.endpoints import router as generation_router
+from genfire_server.generation.media_endpoints import router as media_router
 from genfire_server.health.endpoints import router as health_router
 from genfire_server.influencers.endpoints import router as influencers_router
 from genfire_server.kit import error_handlers
 from genfire_server.kit.middleware import RequestContextMiddleware
+from genfire_server.products.endpoints import router as products_router
 from genfire_server.runs.endpoints import router as runs_router
 from genfire_server.settings import Settings
 from genfire_server.storage.endpoints import router as files_router
@@ -41,6 +44,9 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     (openapi.API_PREFIX, usage_router),
     (openapi.API_PREFIX, uploads_router),
     (openapi.API_PREFIX, generation_router),
+    (openapi.API_PREFIX, audio_router),
+    (openapi.API_PREFIX, media_router),
+    (openapi.API_PREFIX, products_router),
     (openapi.API_PREFIX, influencers_router),
     ("", docs.router),
 ]

@@ -41,11 +41,12 @@ class AppContext:
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> AppContext:
+        database = db or Database.from_settings(settings)
         return cls(
             settings=settings,
-            db=db or Database.from_settings(settings),
+            db=database,
             catalog=Catalog.load(),
             stock_voices=load_stock_voices(),
             storage=LocalStorage(settings.resolved_storage_dir),
-            engines=EngineRegistry.from_settings(settings),
+            engines=EngineRegistry.from_settings(settings, database),
         )

@@ -125,6 +125,16 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(
         default=60.0, gt=0, description="Time limit for one input fetch, redirects included."
     )
+    youtube_proxy: str | None = Field(
+        default=None,
+        description="Proxy URL for fetching YouTube sources of transcriptions "
+        "(e.g. http://proxy:3128); empty: direct.",
+    )
+    product_cache_ttl_seconds: int = Field(
+        default=86_400,
+        ge=0,
+        description="How long an extracted product page is served from cache (0: never cached).",
+    )
     dev_account_email: str = Field(
         default="dev@localhost", description="Account `make run` creates for development."
     )

@@ -108,7 +108,7 @@ async def ctx(settings: Settings, db: Database) -> AsyncIterator[AppContext]:
         catalog=Catalog.load(),
         stock_voices=load_stock_voices(),
         storage=LocalStorage(settings.resolved_storage_dir),
-        engines=EngineRegistry.from_settings(settings),
+        engines=EngineRegistry.from_settings(settings, db),
     )
     await context.executor.start()
     yield context

@@ -178,6 +178,38 @@ async def hold(
     return HoldResult(hold_id, "held", amount_milli, None)
 
 
+async def extend_hold(session: AsyncSession, hold_id: str, extra_milli: int) -> HoldResult:
+    """Hold `extra_milli` more on an open hold: work that turned out bigger than estimated
+    (a longer video than the request could know). Raises `InsufficientCredits` (402) and
+    writes nothing if the balance is short, `ValueError` if the hold is already settled."""
+    if extra_milli <= 0:
+        raise ValueError("an extension must be positive")
+    existing = await session.get(CreditHold, hold_id, with_for_update=True)
+    if existing is None:
+        raise NotFound(f"No credit hold {hold_id}.")
+    if existing.status != "held":
+        raise ValueError(f"hold {hold_id} is already {existing.status}")
+    new_balance = await _move_balance(session, existing.account_id, -extra_milli)
+    grown = await session.execute(
+        update(CreditHold)
+        .where(CreditHold.id == hold_id, CreditHold.status == "held")
+        .values(amount_milli=CreditHold.amount_milli + extra_milli)
+        .returning(CreditHold.amount_milli)
+    )
+    amount = grown.scalar_one()
+    _record(
+        session,
+        existing.account_id,
+        -extra_milli,
+        new_balance,
+        kind="hold",
+        reason=existing.reference,
+        hold_id=hold_id,
+    )
+    await session.flush()
+    return HoldResult(hold_id, "held", amount, None)
+
+
 async def _settle(
     session: AsyncSession, hold_id: str, status: str, charge_milli: int
 ) -> HoldResult:

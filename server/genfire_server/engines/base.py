@@ -8,6 +8,7 @@ failed-run codes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,7 +32,7 @@ class Job:
     account_id: str
     capability: str
     endpoint: str
-    model: str
+    model: str | None
     input: dict[str, Any]
 
 
@@ -98,6 +99,21 @@ class RunContext(Protocol):
         `max_bytes` and `timeout_seconds` (default `GENFIRE_FETCH_TIMEOUT_SECONDS`), which
         each capability sets for its media. Failures raise
         `EngineError("input_fetch_failed", ...)`."""
+        ...
+
+    async def settle_usage(
+        self, quantity: float, options: Mapping[str, object] | None = None
+    ) -> int:
+        """Price what the run really used (seconds of media, say) and return it, for
+        `EngineResult.charged_milli`. When that is more than was held at creation (the
+        request could only estimate), the difference is held now; if the balance cannot
+        cover it this raises `EngineError("insufficient_credits", ...)`. Call it before
+        the expensive part of the work."""
+        ...
+
+    async def fetch_youtube_audio(self, url: str, *, max_bytes: int, max_seconds: float) -> Path:
+        """The audio track of a YouTube video, downloaded into the workdir. Failures
+        (unreachable, too long, too large) raise `EngineError("input_fetch_failed", ...)`."""
         ...
 
     @property

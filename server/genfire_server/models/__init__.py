@@ -7,6 +7,7 @@ from genfire_server.models.credentials import ApiKey, OAuthClient
 from genfire_server.models.credits import CreditBalance, CreditHold, CreditLedgerEntry
 from genfire_server.models.idempotency import IdempotencyKey
 from genfire_server.models.influencers import Influencer
+from genfire_server.models.product_pages import ProductPage
 from genfire_server.models.runs import Run
 from genfire_server.models.voices import Voice
 
@@ -21,6 +22,7 @@ __all__ = [
     "IdempotencyKey",
     "Influencer",
     "OAuthClient",
+    "ProductPage",
     "Run",
     "Voice",
 ]

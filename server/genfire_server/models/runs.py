@@ -27,7 +27,7 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(20))  # queued | processing | completed | failed
     capability: Mapped[str] = mapped_column(String(60))
     endpoint: Mapped[str] = mapped_column(String(80))
-    model: Mapped[str] = mapped_column(String(80))
+    model: Mapped[str | None] = mapped_column(String(80))  # None: no alias (products)
     engine: Mapped[str] = mapped_column(String(80))  # the engine key the route resolved to
     request_id: Mapped[str] = mapped_column(String(128))
     input: Mapped[dict[str, Any]] = mapped_column(JSONDoc)

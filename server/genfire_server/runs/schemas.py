@@ -34,7 +34,10 @@ class RunOut(BaseModel):
     status: RunStatus
     capability: str = Field(examples=["image_generation"])
     endpoint: str = Field(examples=["images.generations.create"])
-    model: str = Field(examples=["image.nano_banana_2"])
+    model: str | None = Field(
+        examples=["image.nano_banana_2"],
+        description="The model alias; null for product extraction.",
+    )
     request_id: str
     input_summary: dict[str, Any]
     output: dict[str, Any] | None

@@ -30,7 +30,7 @@ from genfire_server.runs.schemas import RunError, RunOutputOut
 class RunSpec:
     capability: str
     endpoint: str  # e.g. "images.generations.create"
-    model: str  # the public alias
+    model: str | None  # the public alias; None where the endpoint has none (products)
     engine: str  # engine key from the routing table
     input: dict[str, Any]  # the validated request, as the engine will read it
     input_summary: dict[str, Any]  # what GET /runs shows of the request
@@ -61,7 +61,10 @@ async def submit(
     # sweeper takes the run on its next pass instead of waiting for it to look lost.
     dispatched_at = now if ctx.executor.accepts_work else None
     async with ctx.db.write() as session:
-        hold = await credits.hold(session, account_id, spec.price_milli, reference=run_id)
+        hold_id = None
+        if spec.price_milli > 0:  # free work (product extraction) holds nothing
+            held = await credits.hold(session, account_id, spec.price_milli, reference=run_id)
+            hold_id = held.hold_id
         session.add(
             Run(
                 id=run_id,
@@ -80,7 +83,7 @@ async def submit(
                 error_message=None,
                 price_milli=spec.price_milli,
                 charged_milli=None,
-                hold_id=hold.hold_id,
+                hold_id=hold_id,
                 resource_id=None,
                 provider_request_id=None,
                 attempts=0,
@@ -131,7 +134,7 @@ class RunView:
     status: str
     capability: str
     endpoint: str
-    model: str
+    model: str | None
     request_id: str
     input_summary: dict[str, Any]
     output: dict[str, Any] | None

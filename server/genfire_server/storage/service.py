@@ -168,6 +168,46 @@ async def save_output(
     )
 
 
+async def save_inline_upload(
+    ctx: AppContext, *, account_id: str, filename: str, data: bytes
+) -> StoredFile:
+    """Keep a file a request carried inline (base64) as an upload of the account, so the
+    run refers to it by URL like any other input instead of storing it in the run row.
+    Kept, like uploads, for `asset_url_ttl_days`."""
+    content_type = mimetypes.guess_type(bare_filename(filename) or "file")[0]
+    content_type = content_type or "application/octet-stream"
+    asset_id = new_id("asset")
+    key = f"uploads/{account_id}/{asset_id}/{storage_name(filename, content_type)}"
+    size = await ctx.storage.put_bytes(key, data)
+    now = utcnow()
+    expires_at = whole_seconds(now + timedelta(days=ctx.settings.asset_url_ttl_days))
+    name = bare_filename(filename)[:MAX_FILENAME_LENGTH] or storage_name(filename, content_type)
+    async with ctx.db.write() as session:
+        session.add(
+            Asset(
+                id=asset_id,
+                account_id=account_id,
+                kind="upload",
+                storage_key=key,
+                filename=name,
+                content_type=content_type,
+                declared_size=size,
+                size_bytes=size,
+                status="ready",
+                upload_expires_at=None,
+                expires_at=expires_at,
+                created_at=now,
+            )
+        )
+    return StoredFile(
+        asset_id=asset_id,
+        url=signed_get_url(ctx.settings, key, expires_at),
+        size_bytes=size,
+        content_type=content_type,
+        filename=name,
+    )
+
+
 async def resolve_own_url(ctx: AppContext, url: str, *, account_id: str) -> Asset | None:
     """The asset behind `url` when it is one of this server's file URLs, else None.
 

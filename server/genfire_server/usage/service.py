@@ -87,7 +87,8 @@ async def summarize(
     capability: str | None,
 ) -> UsageSummary:
     key = {
-        "model": Run.model,
+        # Runs without an alias (product extraction) group under their capability.
+        "model": func.coalesce(Run.model, Run.capability),
         "capability": Run.capability,
         "day": _day(session),
         "none": None,

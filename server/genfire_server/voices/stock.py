@@ -14,6 +14,9 @@ class StockVoice:
     provider: str
     language: str
     description: str
+    # How the local speech engine speaks this voice (engines/local/speech.VoiceStyle).
+    length_scale: float = 1.0
+    espeak_variant: str = "m3"
 
 
 def load_stock_voices() -> list[StockVoice]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 import av
 import httpx
+import numpy as np
 from PIL import Image
 
 from tests.conftest import Caller
@@ -75,3 +78,65 @@ async def upload(
     )
     assert put.status_code == 200, put.text
     return str(created["asset_url"])
+
+
+async def audio_facts(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+    """Codec, sample rate, channels and decoded duration of an audio file the API made."""
+    response = await client.get(url)
+    assert response.status_code == 200, response.text
+    with av.open(io.BytesIO(response.content), mode="r") as container:
+        stream = container.streams.audio[0]
+        samples = sum(frame.samples for frame in container.decode(stream))
+        return {
+            "codec": stream.codec_context.name,
+            "rate": stream.rate,
+            "channels": stream.channels,
+            "duration": samples / stream.rate,
+            "content_type": response.headers["content-type"],
+            "extension": url.split("?")[0].rsplit(".", 1)[-1],
+            "bytes": response.content,
+        }
+
+
+def mp4_bytes(
+    width: int = 160,
+    height: int = 90,
+    seconds: float = 1.0,
+    fps: int = 24,
+    *,
+    audio: bool = True,
+    tmp_dir: Path | None = None,
+) -> bytes:
+    """A small real H.264 (+ AAC tone) MP4: moving colour bars, for inputs of video runs."""
+    rate = 48_000
+    target = Path(tempfile.mkdtemp(dir=tmp_dir)) / "input.mp4"
+    with av.open(str(target), "w") as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        sound = container.add_stream("aac", rate=rate) if audio else None
+        if sound is not None:
+            sound.layout = "stereo"
+        frames = round(seconds * fps)
+        columns = np.arange(width)[np.newaxis, :, np.newaxis]
+        for index in range(frames):
+            shade = (columns * 3 + index * 8) % 256
+            bars = np.concatenate([shade, shade // 2, shade // 4], axis=2)
+            image = np.repeat(bars, height, axis=0).astype(np.uint8)
+            container.mux(video.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(video.encode(None))
+        if sound is not None:
+            total = round(seconds * rate)
+            t = np.arange(total) / rate
+            tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+            size = sound.codec_context.frame_size
+            for start in range(0, total, size):
+                chunk = np.ascontiguousarray(np.stack([tone[start : start + size]] * 2))
+                frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+                frame.sample_rate = rate
+                frame.pts = start
+                container.mux(sound.encode(frame))
+            container.mux(sound.encode(None))
+    data = target.read_bytes()
+    target.unlink()
+    target.parent.rmdir()
+    return data

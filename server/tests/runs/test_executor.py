@@ -79,7 +79,7 @@ def _another_worker(ctx: AppContext, db: Database, **overrides: Any) -> AppConte
         catalog=ctx.catalog,
         stock_voices=ctx.stock_voices,
         storage=ctx.storage,
-        engines=EngineRegistry.from_settings(settings),
+        engines=EngineRegistry.from_settings(settings, db),
     )
 
 

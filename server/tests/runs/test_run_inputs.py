@@ -6,17 +6,14 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 
-from genfire_server.app import create_app
 from genfire_server.context import AppContext
-from genfire_server.engines.registry import EngineRegistry
-from genfire_server.settings import Settings
 from tests.conftest import Caller, MakeCaller, assert_problem
 from tests.runs.helpers import create_test_run, wait_terminal
+from tests.variants import client_with
 
 PAYLOAD = b"GIF89a" + bytes(range(200)) * 5
 
@@ -100,23 +97,8 @@ async def origin() -> AsyncIterator[_Origin]:
 @pytest.fixture
 async def allowing_client(ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
     """The app with 127.0.0.2 allow-listed, as an operator would for an internal host."""
-    values: dict[str, Any] = ctx.settings.model_dump()
-    values["fetch_allow_hosts"] = "127.0.0.2/32"
-    settings = Settings(**values, _env_file=None)
-    allowing = AppContext(
-        settings=settings,
-        db=ctx.db,
-        catalog=ctx.catalog,
-        stock_voices=ctx.stock_voices,
-        storage=ctx.storage,
-        engines=EngineRegistry.from_settings(settings),
-    )
-    await ctx.executor.stop(grace_seconds=0)  # one worker pool at a time
-    await allowing.executor.start()
-    transport = httpx.ASGITransport(app=create_app(context=allowing))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with client_with(ctx, fetch_allow_hosts="127.0.0.2/32") as http:
         yield http
-    await allowing.executor.stop(grace_seconds=0)
 
 
 async def test_an_allowed_remote_url_is_fetched_over_http(

@@ -2,32 +2,17 @@ from __future__ import annotations
 
 import httpx
 
-from genfire_server.kit.clock import utcnow
 from genfire_server.kit.db import Database
-from genfire_server.models import Voice
 from tests.conftest import Caller, MakeCaller, assert_problem
-
-
-async def _clone(db: Database, account_id: str, voice_id: str, name: str) -> None:
-    async with db.write() as session:
-        session.add(
-            Voice(
-                id=voice_id,
-                account_id=account_id,
-                name=name,
-                provider="fal_qwen3",
-                preview_url=None,
-                created_at=utcnow(),
-            )
-        )
+from tests.voices.helpers import add_cloned_voice
 
 
 async def test_lists_only_the_callers_cloned_voices(
     client: httpx.AsyncClient, db: Database, make_caller: MakeCaller
 ) -> None:
     mine, theirs = await make_caller(), await make_caller()
-    await _clone(db, mine.account_id, "fal_cloned_mine", "Mine")
-    await _clone(db, theirs.account_id, "fal_cloned_theirs", "Theirs")
+    await add_cloned_voice(db, mine.account_id, "fal_cloned_mine", "Mine")
+    await add_cloned_voice(db, theirs.account_id, "fal_cloned_theirs", "Theirs")
     body = (await client.get("/v1/audio/voices", headers=mine.headers)).json()
     assert body["object"] == "list"
     assert [v["id"] for v in body["data"]] == ["fal_cloned_mine"]

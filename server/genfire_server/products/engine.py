@@ -1,0 +1,97 @@
+"""The product extraction engine: fetch a page safely, parse it, remember the answer.
+
+The page is fetched through `kit/safe_http`, so every address and redirect is checked
+the way input files are. Parsed results are kept in `product_pages` for
+`GENFIRE_PRODUCT_CACHE_TTL_SECONDS`, shared by every worker, so a page asked about again
+(by any account: product pages are public) is answered without fetching it and reports
+`cached: true`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from genfire_server.engines.base import EngineError, EngineResult, Job, Progress, RunContext
+from genfire_server.kit import safe_http
+from genfire_server.kit.clock import utcnow
+from genfire_server.kit.db import Database
+from genfire_server.models import ProductPage
+from genfire_server.products.parsing import extract_product
+from genfire_server.settings import Settings
+
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+_PAGE_TIMEOUT_SECONDS = 20.0
+
+
+def url_digest(url: str) -> str:
+    return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()
+
+
+def _decode(content: bytes, content_type: str | None) -> str:
+    charset = "utf-8"
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            charset = value.strip("\"' ")
+    try:
+        return content.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return content.decode("utf-8", errors="replace")
+
+
+class ProductExtractionEngine:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self._settings = settings
+        self._db = db
+
+    async def _cached(self, digest: str) -> dict[str, object] | None:
+        if self._settings.product_cache_ttl_seconds <= 0:
+            return None
+        async with self._db.read() as session:
+            page = await session.get(ProductPage, digest)
+            if page is None or page.expires_at <= utcnow():
+                return None
+            return dict(page.product)
+
+    async def _remember(self, digest: str, url: str, product: dict[str, object]) -> None:
+        ttl = self._settings.product_cache_ttl_seconds
+        if ttl <= 0:
+            return
+        now = utcnow()
+        async with self._db.write() as session:
+            page = await session.get(ProductPage, digest)
+            if page is None:
+                page = ProductPage(url_digest=digest, url=url)
+                session.add(page)
+            page.product = product
+            page.fetched_at = now
+            page.expires_at = now + timedelta(seconds=ttl)
+
+    async def run(self, job: Job, ctx: RunContext) -> EngineResult:
+        url = job.input["url"]
+        digest = url_digest(url)
+        cached = await self._cached(digest)
+        if cached is not None:
+            return EngineResult(output={"product": cached, "cached": True})
+        await ctx.report_progress(Progress(10, "fetching", 0, 2, ["fetch", "parse"]))
+        limits = safe_http.FetchLimits(
+            max_bytes=MAX_PAGE_BYTES,
+            timeout_seconds=min(_PAGE_TIMEOUT_SECONDS, self._settings.fetch_timeout_seconds),
+        )
+        allow = self._settings.fetch_allow
+        try:
+            fetched = await safe_http.fetch_bytes(url, allow=allow, limits=limits)
+        except safe_http.UnsafeUrl as error:
+            raise EngineError("input_fetch_failed", error.detail) from error
+        except safe_http.FetchFailed as error:
+            raise EngineError(
+                "input_fetch_failed", f"The product page could not be fetched: {error.message}"
+            ) from error
+        assert fetched.content is not None
+        html = _decode(fetched.content, fetched.content_type)
+        product = extract_product(html, fetched.final_url).public()
+        if product["success"]:
+            # A page that did not parse may be a transient error page: ask again next time.
+            await self._remember(digest, url, product)
+        return EngineResult(output={"product": product, "cached": False})
