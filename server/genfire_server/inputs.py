@@ -47,6 +47,12 @@ async def fetch_input(
     try:
         own = await storage_service.resolve_own_url(ctx, url, account_id=account_id)
         if own is not None:
+            # The same cap as a fetch: an upload may be 5 GB, an input of this kind may not.
+            if own.size_bytes is not None and own.size_bytes > max_bytes:
+                raise InputUnavailable(
+                    f"The file is {safe_http.human_size(own.size_bytes)}; this input takes "
+                    f"at most {safe_http.human_size(max_bytes)}."
+                )
             return await storage_service.open_asset_path(ctx, own)
     except GenFireError as error:
         raise InputUnavailable(error.detail) from error

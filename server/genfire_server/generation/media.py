@@ -231,7 +231,9 @@ def decoded_audio(body: LipsyncCreate) -> bytes:
     return data
 
 
-async def lipsync_spec(ctx: AppContext, account_id: str, body: LipsyncCreate) -> RunSpec:
+def check_lipsync(ctx: AppContext, body: LipsyncCreate) -> None:
+    """The request's own rules, before any idempotency key is taken: 400s for malformed
+    requests are not remembered against the key."""
     model = rules.model_for(ctx.catalog, body.model, LIPSYNC)
     if (body.audio_url is None) == (body.audio_base64 is None):
         raise ValidationFailed("Send exactly one of audio_url and audio_base64.")
@@ -251,6 +253,14 @@ async def lipsync_spec(ctx: AppContext, account_id: str, body: LipsyncCreate) ->
             f"duration must be from 1 to 300 seconds; got {body.duration:g}.",
             code="invalid_duration",
         )
+    if body.audio_base64 is not None:
+        decoded_audio(body)
+
+
+async def lipsync_spec(ctx: AppContext, account_id: str, body: LipsyncCreate) -> RunSpec:
+    check_lipsync(ctx, body)
+    model = rules.model_for(ctx.catalog, body.model, LIPSYNC)
+    resolution = body.resolution or "720p"
     await check_input_url(ctx, body.video_url, account_id)
     audio_url = body.audio_url
     if audio_url is not None:

@@ -12,6 +12,7 @@ from genfire_server.dependencies import Context
 from genfire_server.generation import media
 from genfire_server.kit.responses import errors
 from genfire_server.runs.schemas import RunOut
+from genfire_server.runs.service import RunSpec
 from genfire_server.runs.submission import respond_with_run
 
 router = APIRouter(tags=["Generation"])
@@ -58,5 +59,9 @@ async def create_lipsync(
 ) -> Response:
     """Sync a video to audio (`audio_url`, or inline `audio_base64`); `sync_mode` decides
     what happens when their lengths differ. Answers with the queued run."""
-    spec = await media.lipsync_spec(ctx, principal.account_id, body)
-    return await respond_with_run(request, ctx, principal, spec)
+    media.check_lipsync(ctx, body)
+
+    async def build() -> RunSpec:  # stores inline audio: once per Idempotency-Key
+        return await media.lipsync_spec(ctx, principal.account_id, body)
+
+    return await respond_with_run(request, ctx, principal, build)

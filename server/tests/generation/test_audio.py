@@ -271,3 +271,24 @@ async def test_audio_runs_are_listed_and_polled(client: httpx.AsyncClient, calle
     run = (await post(client, caller, "/v1/audio/sfx", SFX_EXAMPLE)).json()
     polled = await wait_terminal(client, caller, run["id"])
     assert polled["output"] == run["output"]
+
+
+@pytest.mark.parametrize(
+    ("model", "per_character_milli"),
+    [
+        ("speech.elevenlabs_turbo_v2_5", 25),
+        ("speech.elevenlabs_flash_v2_5", 20),
+        ("speech.elevenlabs_v3", 50),
+        ("speech.elevenlabs_multilingual_v2", 50),
+    ],
+)
+async def test_every_speech_model_speaks_at_its_price(
+    client: httpx.AsyncClient, caller: Caller, model: str, per_character_milli: int
+) -> None:
+    text = "Thanks for watching, see you next week."
+    body = {"text": text, "voice_id": "local_joe", "model": model}
+    run = (await post(client, caller, "/v1/audio/speech", body)).json()
+    assert run["model"] == model
+    output = _audio_output(run)
+    assert (await audio_facts(client, output["audio_url"]))["duration"] > 1
+    assert run["usage"] == {"credits": len(text) * per_character_milli / 1000}

@@ -362,3 +362,50 @@ async def test_bad_lipsync_requests_get_their_error(
     full = {"video_url": "https://example.com/v.mp4", **body}
     problem = assert_problem(await post(client, caller, "/v1/lipsync/generations", full), 400, code)
     assert fragment in str(problem["detail"])
+
+
+@pytest.mark.parametrize(
+    ("model", "per_second"),
+    [
+        ("lipsync.lipsync_2_pro", 8.333),
+        ("lipsync.sync_lipsync_v2_pro", 8.333),
+        ("lipsync.sync_lipsync_v3", 13.3),
+    ],
+)
+async def test_every_lipsync_model_runs_at_its_price(
+    client: httpx.AsyncClient, caller: Caller, model: str, per_second: float
+) -> None:
+    video = await upload(client, caller, mp4_bytes(seconds=1), "v.mp4", "video/mp4")
+    audio = await upload(client, caller, mp4_bytes(seconds=1), "a.mp4", "video/mp4")
+    body = {"video_url": video, "audio_url": audio, "model": model, "resolution": "480p"}
+    run = (await post(client, caller, "/v1/lipsync/generations", body)).json()
+    done = await wait_terminal(client, caller, run["id"], within_seconds=60)
+    assert done["status"] == "completed" and done["model"] == model, done
+    assert (await mp4_facts(client, done["output"]["output_url"]))["height"] == 480
+    assert done["usage"]["credits"] == pytest.approx(per_second, abs=0.01)
+
+
+async def test_a_replayed_inline_audio_request_stores_the_audio_once(
+    client: httpx.AsyncClient, caller: Caller, db: Any
+) -> None:
+    from sqlalchemy import func, select
+
+    from genfire_server.models import Asset
+
+    video = await upload(client, caller, mp4_bytes(seconds=1), "v.mp4", "video/mp4")
+    wav = mp4_bytes(seconds=1)  # a video file as audio: its audio track is used
+    body = {"video_url": video, "audio_base64": base64.b64encode(wav).decode()}
+    headers = {**caller.headers, "Idempotency-Key": "lipsync-once"}
+    first = await client.post("/v1/lipsync/generations", json=body, headers=headers)
+    again = await client.post("/v1/lipsync/generations", json=body, headers=headers)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    async with db.read() as session:
+        uploads = await session.scalar(
+            select(func.count())
+            .select_from(Asset)
+            .where(Asset.account_id == caller.account_id, Asset.kind == "upload")
+        )
+    assert uploads == 2  # the video and the inline audio, once
+    await wait_terminal(client, caller, first.json()["id"], within_seconds=60)

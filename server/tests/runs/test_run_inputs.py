@@ -140,3 +140,14 @@ async def test_a_private_url_is_refused_before_anything_is_created(
     ):
         assert_problem(await create_test_run(client, caller, input_url=url), 400, "unsafe_url")
     assert (await client.get("/v1/runs", headers=caller.headers)).json()["data"] == []
+
+
+async def test_an_own_file_over_the_inputs_size_cap_fails_the_run(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    # The test engine reads inputs of at most 10 MB; an upload may be far larger.
+    asset_url = await _upload(client, caller, b"\0" * (10 * 1024 * 1024 + 1))
+    run = (await create_test_run(client, caller, input_url=asset_url, credits=5)).json()
+    done = await wait_terminal(client, caller, run["id"])
+    assert done["status"] == "failed" and done["error"]["code"] == "input_fetch_failed"
+    assert "at most 10 MB" in done["error"]["message"]

@@ -23,6 +23,7 @@ from genfire_server.kit.safe_http.fetch import (
     FetchLimits,
     fetch_bytes,
     fetch_to_file,
+    human_size,
 )
 from genfire_server.kit.safe_http.transport import USER_AGENT, safe_async_client
 from genfire_server.kit.safe_http.urls import MAX_URL_LENGTH, UnsafeUrl, check_url
@@ -38,6 +39,7 @@ __all__ = [
     "check_url",
     "fetch_bytes",
     "fetch_to_file",
+    "human_size",
     "is_public_ip",
     "safe_async_client",
 ]

@@ -51,7 +51,8 @@ class Fetched:
     final_url: str
 
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
+    """A byte count as people read it in messages: "500 MB", "1.5 GB"."""
     for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if size >= factor:
             return f"{round(size / factor, 1):g} {unit}"
@@ -127,7 +128,7 @@ class _Fetch:
         self, response: httpx.Response, sink: Callable[[bytes], Awaitable[None]]
     ) -> int:
         max_bytes = self.limits.max_bytes
-        too_large = f"{_shown(self.current)} is larger than {_human_size(max_bytes)}"
+        too_large = f"{_shown(self.current)} is larger than {human_size(max_bytes)}"
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchFailed(too_large)
