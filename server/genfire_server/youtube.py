@@ -91,7 +91,12 @@ def _download(
     try:
         with yt_dlp.YoutubeDL(options) as downloader:
             info = downloader.extract_info(url, download=False)
-            seconds = float(info.get("duration") or 0)
+            if info.get("is_live") or not info.get("duration"):
+                raise InputUnavailable(
+                    "The YouTube video is a live stream or has no known length; only "
+                    "finished videos can be transcribed."
+                )
+            seconds = float(info["duration"])
             if seconds > max_seconds:
                 raise InputUnavailable(
                     f"The YouTube video lasts {seconds / 60:.0f} minutes; the limit is "

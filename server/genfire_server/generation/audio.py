@@ -1,6 +1,6 @@
 """`POST /audio/speech`, `/audio/music`, `/audio/sfx`: requests, rules, and their runs.
 
-Transcription lives in generation/transcription.py: its input is media, not words.
+Transcription lives in generation/media.py: its input is media, not words.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ async def voice_style(ctx: AppContext, account_id: str, voice_id: str) -> dict[s
 async def speech_spec(ctx: AppContext, account_id: str, body: SpeechCreate) -> RunSpec:
     model = rules.model_for(ctx.catalog, body.model, SPEECH)
     text = body.text.strip()
-    if not text:
+    if not any(character.isalnum() for character in text):
         raise ValidationFailed("text is required: send the words to speak.")
     limit = int(model.limits.get("max_characters", 40_000))
     if len(text) > limit:
@@ -143,7 +143,8 @@ class MusicCreate(BaseModel):
     )
     with_timestamps: bool = Field(
         default=False,
-        description="Give each section its start and end time (with include_details).",
+        description="Give each section its start and end time (needs include_details; "
+        "ignored without it).",
     )
     force_instrumental: bool | None = Field(default=None, description="No vocals. ElevenLabs only.")
     image_url: rules.InputUrl | None = Field(
@@ -166,8 +167,6 @@ def music_spec(ctx: AppContext, body: MusicCreate) -> RunSpec:
         raise rules.not_for_this_model(
             "negative_prompt", model.id, "Only music.lyria3_pro takes one."
         )
-    if body.with_timestamps and not body.include_details:
-        raise ValidationFailed("with_timestamps needs include_details: true.")
     fixed = params.get("fixed_duration_seconds")
     if fixed is not None:
         duration = float(fixed)  # Lyria's songs have one length, whatever was asked

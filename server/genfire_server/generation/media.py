@@ -12,17 +12,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import io
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from genfire_server import youtube
 from genfire_server.context import AppContext
-from genfire_server.engines.local import audio_io
+from genfire_server.credits import service as credits
+from genfire_server.credits.amounts import to_public
+from genfire_server.engines.local import audio_io, lipsync
 from genfire_server.engines.local.lipsync import SYNC_MODES
 from genfire_server.generation import rules
 from genfire_server.inputs import check_input_url
-from genfire_server.kit.errors import GenFireError, ValidationFailed
+from genfire_server.kit.errors import GenFireError, InsufficientCredits, ValidationFailed
 from genfire_server.runs.pricing import quote
 from genfire_server.runs.service import RunSpec
 from genfire_server.storage import service as storage_service
@@ -220,6 +223,8 @@ def decoded_audio(body: LipsyncCreate) -> bytes:
     text = body.audio_base64.strip()
     if text.startswith("data:"):  # a data URL, as browsers make them
         text = text.partition(",")[2]
+    # MIME encoders (the base64 tool, Java, OpenSSL) wrap lines at 64 to 76 characters.
+    text = "".join(text.split())
     if len(text) > MAX_INLINE_AUDIO_BYTES * 4 // 3 + 4:
         raise ValidationFailed("audio_base64 is over 25 MB; upload the file and send audio_url.")
     try:
@@ -257,29 +262,45 @@ def check_lipsync(ctx: AppContext, body: LipsyncCreate) -> None:
         decoded_audio(body)
 
 
+def lipsync_seconds(
+    video: float | None, audio: float | None, sync_mode: str, cap: float | None
+) -> float:
+    """What to hold for a lip-sync run: its exact output length when both inputs' lengths
+    are known, else the `duration` cap, else the estimate."""
+    if video is not None and audio is not None:
+        exact = lipsync.output_duration(video, audio, sync_mode, cap)
+        if exact > 0:
+            return exact
+    return cap if cap is not None else ESTIMATED_SECONDS
+
+
 async def lipsync_spec(ctx: AppContext, account_id: str, body: LipsyncCreate) -> RunSpec:
     check_lipsync(ctx, body)
     model = rules.model_for(ctx.catalog, body.model, LIPSYNC)
     resolution = body.resolution or "720p"
     await check_input_url(ctx, body.video_url, account_id)
-    audio_url = body.audio_url
-    if audio_url is not None:
-        await check_input_url(ctx, audio_url, account_id)
+    video_seconds = await known_seconds(ctx, account_id, body.video_url)
+    inline: bytes | None = None
+    if body.audio_url is not None:
+        await check_input_url(ctx, body.audio_url, account_id)
+        audio_seconds = await known_seconds(ctx, account_id, body.audio_url)
     else:
+        inline = decoded_audio(body)
+        audio_seconds = await asyncio.to_thread(audio_io.probe_seconds, io.BytesIO(inline))
+    seconds = lipsync_seconds(video_seconds, audio_seconds, body.sync_mode, body.duration)
+    price = quote(ctx.catalog, model.id, seconds)
+    audio_url = body.audio_url
+    if inline is not None:
+        # Refused before the audio is stored: a request that cannot run leaves nothing.
+        balance = await credits.current_balance(ctx.db, account_id)
+        if balance < price:
+            raise InsufficientCredits(
+                f"This needs {to_public(price)} credits; the balance is {to_public(balance)}."
+            )
         stored = await storage_service.save_inline_upload(
-            ctx,
-            account_id=account_id,
-            filename=body.audio_file_name or "audio",
-            data=decoded_audio(body),
+            ctx, account_id=account_id, filename=body.audio_file_name or "audio", data=inline
         )
         audio_url = stored.url
-    if body.duration is not None:
-        seconds: float | None = body.duration
-    else:
-        video_seconds = await known_seconds(ctx, account_id, body.video_url)
-        audio_seconds = await known_seconds(ctx, account_id, audio_url)
-        known = [value for value in (video_seconds, audio_seconds) if value is not None]
-        seconds = max(known) if known else None
     summary: dict[str, Any] = {
         "model": model.id,
         "sync_mode": body.sync_mode,
@@ -303,5 +324,5 @@ async def lipsync_spec(ctx: AppContext, account_id: str, body: LipsyncCreate) ->
             "description": body.description,
         },
         input_summary=summary,
-        price_milli=quote(ctx.catalog, model.id, seconds or ESTIMATED_SECONDS),
+        price_milli=price,
     )

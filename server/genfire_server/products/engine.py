@@ -10,7 +10,13 @@ the way input files are. Parsed results are kept in `product_pages` for
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 from datetime import timedelta
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from genfire_server.engines.base import EngineError, EngineResult, Job, Progress, RunContext
 from genfire_server.kit import safe_http
@@ -20,6 +26,8 @@ from genfire_server.models import ProductPage
 from genfire_server.products.parsing import extract_product
 from genfire_server.settings import Settings
 
+log = logging.getLogger(__name__)
+
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 _PAGE_TIMEOUT_SECONDS = 20.0
 
@@ -28,14 +36,26 @@ def url_digest(url: str) -> str:
     return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()
 
 
-def _decode(content: bytes, content_type: str | None) -> str:
-    charset = "utf-8"
+# The HTML5 encoding pre-scan looks for the declaration in the first 1024 bytes.
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE
+)
+
+
+def _charset(content: bytes, content_type: str | None) -> str:
+    """The page's encoding: the Content-Type header's, else a `<meta>` declaration's
+    (`<meta charset>` or `http-equiv`), else UTF-8."""
     for part in (content_type or "").split(";")[1:]:
         name, _, value = part.strip().partition("=")
-        if name.lower() == "charset" and value:
-            charset = value.strip("\"' ")
+        if name.lower() == "charset" and value.strip("\"' "):
+            return value.strip("\"' ")
+    declared = _META_CHARSET.search(content[:1024])
+    return declared.group(1).decode("ascii") if declared else "utf-8"
+
+
+def _decode(content: bytes, content_type: str | None) -> str:
     try:
-        return content.decode(charset, errors="replace")
+        return content.decode(_charset(content, content_type), errors="replace")
     except LookupError:  # a charset Python does not know
         return content.decode("utf-8", errors="replace")
 
@@ -55,18 +75,36 @@ class ProductExtractionEngine:
             return dict(page.product)
 
     async def _remember(self, digest: str, url: str, product: dict[str, object]) -> None:
+        """Cache the result: an upsert, because two runs for one URL may finish together.
+        Best effort: a cache that cannot be written never fails the run."""
         ttl = self._settings.product_cache_ttl_seconds
         if ttl <= 0:
             return
         now = utcnow()
-        async with self._db.write() as session:
-            page = await session.get(ProductPage, digest)
-            if page is None:
-                page = ProductPage(url_digest=digest, url=url)
-                session.add(page)
-            page.product = product
-            page.fetched_at = now
-            page.expires_at = now + timedelta(seconds=ttl)
+        values = {
+            "url_digest": digest,
+            "url": url,
+            "product": product,
+            "fetched_at": now,
+            "expires_at": now + timedelta(seconds=ttl),
+        }
+        try:
+            async with self._db.write() as session:
+                postgres = session.get_bind().dialect.name == "postgresql"
+                insert = postgresql_insert if postgres else sqlite_insert
+                statement = insert(ProductPage).values(**values)
+                await session.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[ProductPage.url_digest],
+                        set_={
+                            name: statement.excluded[name]
+                            for name in values
+                            if name != "url_digest"
+                        },
+                    )
+                )
+        except SQLAlchemyError:
+            log.warning("could not cache a product page", exc_info=True)
 
     async def run(self, job: Job, ctx: RunContext) -> EngineResult:
         url = job.input["url"]

@@ -39,7 +39,7 @@ from genfire_server.engines.base import EngineError, EngineResult, Job
 from genfire_server.engines.local import pool as local_pool
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.ids import random_token
-from genfire_server.models import IdempotencyKey, Run
+from genfire_server.models import IdempotencyKey, ProductPage, Run
 from genfire_server.runs.context import WorkerRunContext
 from genfire_server.storage import service as storage_service
 
@@ -425,11 +425,12 @@ class RunExecutor:
         return len(candidates)
 
     async def housekeeping(self) -> None:
-        """Forget expired idempotency keys and delete expired files."""
+        """Forget expired idempotency keys and cached product pages; delete expired files."""
         async with self.ctx.db.write() as session:
             await session.execute(
                 delete(IdempotencyKey).where(IdempotencyKey.expires_at < utcnow())
             )
+            await session.execute(delete(ProductPage).where(ProductPage.expires_at < utcnow()))
         purged = await storage_service.purge_expired(self.ctx)
         if purged:
             log.info("deleted expired files", extra={"count": purged})

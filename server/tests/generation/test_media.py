@@ -409,3 +409,48 @@ async def test_a_replayed_inline_audio_request_stores_the_audio_once(
         )
     assert uploads == 2  # the video and the inline audio, once
     await wait_terminal(client, caller, first.json()["id"], within_seconds=60)
+
+
+async def test_a_poor_inline_audio_request_stores_nothing(
+    client: httpx.AsyncClient, make_caller: MakeCaller, db: Any
+) -> None:
+    from sqlalchemy import func, select
+
+    from genfire_server.models import Asset
+
+    poor = await make_caller(credits=1)
+    video = await upload(client, poor, mp4_bytes(seconds=2), "v.mp4", "video/mp4")
+    body = {"video_url": video, "audio_base64": base64.b64encode(mp4_bytes(seconds=2)).decode()}
+    for _ in range(3):
+        response = await post(client, poor, "/v1/lipsync/generations", body)
+        assert_problem(response, 402, "insufficient_credits")
+    async with db.read() as session:
+        stored = await session.scalar(
+            select(func.count()).select_from(Asset).where(Asset.account_id == poor.account_id)
+        )
+    assert stored == 1  # the video upload only
+
+
+async def test_known_lengths_hold_the_real_price_not_the_duration_cap(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    video = await upload(client, caller, mp4_bytes(seconds=1), "v.mp4", "video/mp4")
+    audio = await upload(client, caller, mp4_bytes(seconds=1), "a.mp4", "video/mp4")
+    # 300 s would need 2,500 credits; the inputs make one second, which is what is held.
+    body = {"video_url": video, "audio_url": audio, "duration": 300}
+    response = await post(client, caller, "/v1/lipsync/generations", body)
+    assert response.status_code == 200, response.text
+    done = await wait_terminal(client, caller, response.json()["id"], within_seconds=60)
+    assert done["usage"]["credits"] == pytest.approx(8.333, abs=0.01)
+
+
+async def test_base64_wrapped_in_lines_is_accepted(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    video = await upload(client, caller, mp4_bytes(seconds=1), "v.mp4", "video/mp4")
+    wrapped = base64.encodebytes(mp4_bytes(seconds=1)).decode()  # 76-character lines
+    assert "\n" in wrapped
+    body = {"video_url": video, "audio_base64": wrapped, "audio_file_name": "a.mp4"}
+    run = (await post(client, caller, "/v1/lipsync/generations", body)).json()
+    done = await wait_terminal(client, caller, run["id"], within_seconds=60)
+    assert done["status"] == "completed", done

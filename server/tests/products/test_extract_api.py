@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from genfire_server.context import AppContext
-from tests.conftest import Caller, assert_problem
+from tests.conftest import Caller, MakeCaller, assert_problem
 from tests.generation.helpers import post
 from tests.runs.helpers import balance, wait_terminal
 from tests.variants import client_with
@@ -26,6 +26,7 @@ class _Shop:
     def __init__(self) -> None:
         self.port = 0
         self.requests: list[str] = []
+        self.extra: dict[str, bytes] = {}  # pages a test adds, by name, served as written
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
@@ -33,17 +34,23 @@ class _Shop:
         self.requests.append(path)
         name = path.rsplit("/", 1)[-1]
         page = PAGES / f"{name}.html"
-        if page.is_file():
+        if name in self.extra:
+            body, status = self.extra[name], "200 OK"
+        elif page.is_file():
             body, status = page.read_bytes(), "200 OK"
         else:
             body, status = b"<h1>Not found</h1>", "404 Not Found"
         writer.write(
-            f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n".encode()
+            f"HTTP/1.1 {status}\r\nContent-Type: {self.content_type(name)}\r\n".encode()
             + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
             + body
         )
         await writer.drain()
         writer.close()
+
+    def content_type(self, name: str) -> str:
+        # Added pages declare their charset in the page only, as many shops do.
+        return "text/html" if name in self.extra else "text/html; charset=utf-8"
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.2:{self.port}/products/{name}"
@@ -121,12 +128,12 @@ async def test_a_page_that_is_no_product_says_so(
     assert run["output"]["product"]["success"] is False  # type: ignore[index]
 
 
-async def test_a_repeat_is_served_from_the_cache(
-    shop_client: httpx.AsyncClient, caller: Caller, make_caller: object, shop: _Shop
+async def test_a_repeat_is_served_from_the_cache_for_any_account(
+    shop_client: httpx.AsyncClient, caller: Caller, make_caller: MakeCaller, shop: _Shop
 ) -> None:
     url = shop.url("04-microdata")
     first = await _extract(shop_client, caller, url)
-    second = await _extract(shop_client, caller, url)
+    second = await _extract(shop_client, await make_caller(), url)
     assert first["output"]["cached"] is False  # type: ignore[index]
     assert second["output"]["cached"] is True  # type: ignore[index]
     assert second["output"]["product"] == first["output"]["product"]  # type: ignore[index]
@@ -182,3 +189,53 @@ async def test_an_unreachable_page_fails_the_run_clearly(
     assert run["status"] == "failed"
     assert run["error"]["code"] == "input_fetch_failed"  # type: ignore[index]
     assert "404" in run["error"]["message"]  # type: ignore[index]
+
+
+async def test_concurrent_extractions_of_one_page_all_complete(
+    shop_client: httpx.AsyncClient, caller: Caller, shop: _Shop
+) -> None:
+    url = shop.url("02-shopify-product-group")
+    runs = await asyncio.gather(*(_extract(shop_client, caller, url) for _ in range(4)))
+    assert [run["status"] for run in runs] == ["completed"] * 4
+    assert all(run["output"]["product"]["success"] for run in runs)  # type: ignore[index]
+
+
+async def test_a_charset_declared_only_in_the_page_is_honoured(
+    shop_client: httpx.AsyncClient, caller: Caller, shop: _Shop
+) -> None:
+    shop.extra["latin1"] = (
+        '<html><head><meta charset="iso-8859-1"><title>Café crème mug</title>'
+        '<meta property="og:type" content="product">'
+        '<meta property="og:title" content="Café crème mug">'
+        '<meta property="og:image" content="https://cdn.example.com/mug.jpg">'
+        '<meta property="product:price:amount" content="12.50">'
+        '<meta property="product:price:currency" content="EUR">'
+        "</head><body><h1>Café crème mug</h1></body></html>"
+    ).encode("iso-8859-1")
+    run = await _extract(shop_client, caller, shop.url("latin1"))
+    assert run["output"]["product"]["title"] == "Café crème mug"  # type: ignore[index]
+
+
+async def test_housekeeping_forgets_expired_pages(
+    ctx: AppContext, shop_client: httpx.AsyncClient, caller: Caller, shop: _Shop
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, update
+
+    from genfire_server.kit.clock import utcnow
+    from genfire_server.models import ProductPage
+
+    await _extract(shop_client, caller, shop.url("01-jsonld-product"))
+    await _extract(shop_client, caller, shop.url("04-microdata"))
+    async with ctx.db.write() as session:
+        await session.execute(
+            update(ProductPage)
+            .where(ProductPage.url == shop.url("01-jsonld-product"))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    await ctx.executor.housekeeping()
+    async with ctx.db.read() as session:
+        urls = (await session.scalars(select(ProductPage.url))).all()
+        assert await session.scalar(select(func.count()).select_from(ProductPage)) == 1
+    assert urls == [shop.url("04-microdata")]

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from genfire_server.engines.base import EngineError, EngineResult, Job, Progress, RunContext
-from genfire_server.engines.local import audio_jobs, pool
+from genfire_server.engines.local import audio_jobs, pool, transcription
 from genfire_server.kit.ids import new_id
 
 MAX_MEDIA_BYTES = 500 * 1024 * 1024  # the transcription limit of the reference
-MAX_MEDIA_SECONDS = 2 * 60 * 60
+MAX_MEDIA_SECONDS = transcription.MAX_SECONDS
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 
 
@@ -134,13 +134,16 @@ class LocalTranscriptionEngine:
             path = await ctx.fetch_input(source_url, max_bytes=MAX_MEDIA_BYTES, timeout_seconds=600)
             role = "audio" if spec.get("audio_url") else "video"
         try:
-            seconds = await pool.run_cpu(audio_jobs.media_seconds, path, role)
+            seconds = await pool.run_cpu(audio_jobs.media_seconds, path, role, MAX_MEDIA_SECONDS)
         except ValueError as error:
             raise EngineError("input_fetch_failed", str(error)) from error
         charge = await ctx.settle_usage(max(seconds, 0.001))
         await ctx.report_progress(Progress(20, "transcribing", 1, 3, stages))
         extract = not spec.get("audio_url")
-        result = await pool.run_cpu(audio_jobs.transcribe, path, role, extract)
+        try:
+            result = await pool.run_cpu(audio_jobs.transcribe, path, role, extract)
+        except ValueError as error:
+            raise EngineError("input_fetch_failed", str(error)) from error
         output: dict[str, Any] = {"transcript_id": new_id("audio_txn"), **result.transcript}
         if result.extracted_mp3 is not None:
             stored = await ctx.store_output("audio.mp3", "audio/mpeg", data=result.extracted_mp3)

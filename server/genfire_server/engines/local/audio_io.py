@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -122,6 +123,11 @@ def encode(samples: NDArray[np.float32], sample_rate: int, fmt: AudioFormat) -> 
         raise ValueError("samples must have shape (channels, n) with 1 or 2 channels")
     channels = 1 if fmt.codec in {"pcm_mulaw", "pcm_alaw"} else samples.shape[0]
     audio = _resample(np.clip(samples, -1.0, 1.0), sample_rate, fmt.sample_rate, channels)
+    return _encode_chunks(iter([audio]), fmt, channels)
+
+
+def _encode_chunks(chunks: Iterator[NDArray[np.float32]], fmt: AudioFormat, channels: int) -> bytes:
+    """Encode (channels, n) chunks already at `fmt.sample_rate` into one file in memory."""
     layout = "mono" if channels == 1 else "stereo"
     buffer = io.BytesIO()
     with av.open(buffer, "w", format=fmt.container) as container:
@@ -132,13 +138,29 @@ def encode(samples: NDArray[np.float32], sample_rate: int, fmt: AudioFormat) -> 
         codec = stream.codec_context
         sample_format = codec.format.name
         frame_size = codec.frame_size or 1024
-        for start in range(0, audio.shape[1], frame_size):
-            chunk = _as_sample_format(audio[:, start : start + frame_size], sample_format)
-            frame = av.AudioFrame.from_ndarray(chunk, format=sample_format, layout=layout)
+        pending = np.zeros((channels, 0), np.float32)
+        written = 0
+
+        def emit(block: NDArray[np.float32]) -> None:
+            nonlocal written
+            frame = av.AudioFrame.from_ndarray(
+                _as_sample_format(block, sample_format), format=sample_format, layout=layout
+            )
             frame.sample_rate = fmt.sample_rate
-            frame.pts = start
+            frame.pts = written
             frame.time_base = Fraction(1, fmt.sample_rate)
+            written += block.shape[1]
             container.mux(stream.encode(frame))
+
+        # Encoders with a fixed frame size (MP3, Opus) take whole frames but the last.
+        for chunk in chunks:
+            pending = np.concatenate([pending, np.clip(chunk, -1.0, 1.0)], axis=1)
+            whole = pending.shape[1] - pending.shape[1] % frame_size
+            for start in range(0, whole, frame_size):
+                emit(pending[:, start : start + frame_size])
+            pending = pending[:, whole:]
+        if pending.shape[1]:
+            emit(pending)
         container.mux(stream.encode(None))
     return buffer.getvalue()
 
@@ -168,20 +190,14 @@ class DecodedAudio:
     duration: float
 
 
-def decode(
-    path: Path,
-    *,
-    sample_rate: int,
-    mono: bool = True,
-    max_seconds: float = MAX_DECODE_SECONDS,
-    role: str = "audio",
-) -> DecodedAudio:
-    """The first audio stream of any file FFmpeg reads (audio or video), resampled.
-
-    Raises ValueError, with a message for the client, when there is no audio stream or
-    the audio is longer than `max_seconds`.
-    """
-    layout = "mono" if mono else "stereo"
+def _decoded_chunks(
+    path: Path, *, sample_rate: int, channels: int, max_seconds: float, role: str
+) -> Iterator[NDArray[np.float32]]:
+    """The first audio stream of `path` (audio or video file), resampled, in chunks of
+    shape (channels, n). Raises ValueError, with a message for the client, when there is
+    no audio stream, it cannot be decoded, or it lasts longer than `max_seconds` (checked
+    on the header first, then on what was really decoded: headers can lie)."""
+    layout = "mono" if channels == 1 else "stereo"
     try:
         with av.open(str(path), "r") as container:
             if not container.streams.audio:
@@ -193,27 +209,61 @@ def decode(
                     f"The {role} lasts {declared:.0f} s; the limit is {max_seconds:.0f} s."
                 )
             resampler = AudioResampler(format="flt", layout=layout, rate=sample_rate)
-            pieces: list[NDArray[np.float32]] = []
             decoded = 0
             limit = int(max_seconds * sample_rate)
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    piece = out.to_ndarray().reshape(-1, 1 if mono else 2).T
-                    pieces.append(np.asarray(piece, dtype=np.float32))
+                    piece = np.asarray(out.to_ndarray().reshape(-1, channels).T, np.float32)
                     decoded += piece.shape[1]
+                    yield piece
                 if decoded > limit:
                     raise ValueError(f"The {role} is longer than {max_seconds:.0f} s.")
             for out in resampler.resample(None):
-                pieces.append(np.asarray(out.to_ndarray().reshape(-1, 1 if mono else 2).T))
+                yield np.asarray(out.to_ndarray().reshape(-1, channels).T, np.float32)
     except av.error.FFmpegError as error:
         raise ValueError(f"The {role} could not be decoded as audio ({error}).") from error
+
+
+def decode(
+    path: Path,
+    *,
+    sample_rate: int,
+    mono: bool = True,
+    max_seconds: float = MAX_DECODE_SECONDS,
+    role: str = "audio",
+) -> DecodedAudio:
+    """The whole first audio stream of `path`, resampled, in memory (see _decoded_chunks)."""
     channels = 1 if mono else 2
-    samples = (
-        np.concatenate(pieces, axis=1).astype(np.float32)
-        if pieces
-        else np.zeros((channels, 0), np.float32)
+    pieces = list(
+        _decoded_chunks(
+            path, sample_rate=sample_rate, channels=channels, max_seconds=max_seconds, role=role
+        )
     )
+    samples = np.concatenate(pieces, axis=1) if pieces else np.zeros((channels, 0), np.float32)
     return DecodedAudio(samples, sample_rate, samples.shape[1] / sample_rate)
+
+
+def decoded_seconds(path: Path, *, max_seconds: float = MAX_DECODE_SECONDS, role: str) -> float:
+    """How long the audio really is, by decoding it (at a low rate, holding nothing)."""
+    rate = 8_000
+    count = sum(
+        int(piece.shape[1])
+        for piece in _decoded_chunks(
+            path, sample_rate=rate, channels=1, max_seconds=max_seconds, role=role
+        )
+    )
+    return count / rate
+
+
+def transcode(
+    path: Path, fmt: AudioFormat, *, max_seconds: float = MAX_DECODE_SECONDS, role: str
+) -> bytes:
+    """`path`'s audio as a file in `fmt`, streamed: memory stays flat however long it is."""
+    channels = 1 if fmt.codec in {"pcm_mulaw", "pcm_alaw"} else 2
+    chunks = _decoded_chunks(
+        path, sample_rate=fmt.sample_rate, channels=channels, max_seconds=max_seconds, role=role
+    )
+    return _encode_chunks(chunks, fmt, channels)
 
 
 def media_seconds(container: av.container.InputContainer, stream: av.stream.Stream) -> float | None:
@@ -225,10 +275,10 @@ def media_seconds(container: av.container.InputContainer, stream: av.stream.Stre
     return None
 
 
-def probe_seconds(path: Path) -> float | None:
+def probe_seconds(source: Path | io.BytesIO) -> float | None:
     """The length of a media file from its headers, without decoding; None if unknown."""
     try:
-        with av.open(str(path), "r") as container:
+        with av.open(str(source) if isinstance(source, Path) else source, "r") as container:
             streams = list(container.streams.audio) + list(container.streams.video)
             lengths = [media_seconds(container, stream) for stream in streams]
     except av.error.FFmpegError:

@@ -111,14 +111,15 @@ def transcribe(source: Path, role: str, extract: bool) -> TranscribedMedia:
     result = transcription.transcribe(source, role=role)
     extracted = None
     if extract:
-        decoded = audio_io.decode(source, sample_rate=22_050, role=role)
         fmt = audio_io.parse_output_format(_EXTRACT_FORMAT)
         assert fmt is not None
-        extracted = audio_io.encode(decoded.samples, decoded.sample_rate, fmt)
+        extracted = audio_io.transcode(
+            source, fmt, max_seconds=transcription.MAX_SECONDS, role=role
+        )
     return TranscribedMedia(result.public(), result.duration, extracted)
 
 
-def media_seconds(source: Path, role: str) -> float:
-    """The decoded length of `source`'s audio (headers can lie; billing must not)."""
-    decoded = audio_io.decode(source, sample_rate=8_000, role=role)
-    return decoded.duration
+def media_seconds(source: Path, role: str, max_seconds: float) -> float:
+    """The decoded length of `source`'s audio (headers can lie; billing must not).
+    ValueError when it has no audio or is longer than `max_seconds`."""
+    return audio_io.decoded_seconds(source, max_seconds=max_seconds, role=role)

@@ -17,6 +17,7 @@ from genfire_server.kit.ids import new_id
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 MAX_VIDEO_BYTES = 500 * 1024 * 1024
 MAX_AUDIO_BYTES = 200 * 1024 * 1024
+MAX_AUDIO_SECONDS = 600.0  # as long as a source video may be (_video_io.MAX_SOURCE_SECONDS)
 
 
 def _video_output(url: str, duration: float, width: int, height: int) -> dict[str, Any]:
@@ -89,7 +90,9 @@ class LocalLipsyncEngine:
         )
         info = await _probe_video(source, "video")
         try:
-            audio_seconds = await pool.run_cpu(audio_jobs.media_seconds, audio, "audio")
+            audio_seconds = await pool.run_cpu(
+                audio_jobs.media_seconds, audio, "audio", MAX_AUDIO_SECONDS
+            )
         except ValueError as error:
             raise EngineError("input_fetch_failed", str(error)) from error
         cap = spec.get("duration")
