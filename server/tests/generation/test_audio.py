@@ -249,7 +249,7 @@ async def test_a_loop_wraps_without_a_click(client: httpx.AsyncClient, caller: C
     output = _audio_output((await post(client, caller, "/v1/audio/sfx", body)).json())
     facts = await audio_facts(client, output["audio_url"])
     assert facts["duration"] == pytest.approx(3, abs=0.001)
-    with av.open(io.BytesIO(facts["bytes"])) as container:
+    with av.open(io.BytesIO(facts["bytes"]), mode="r") as container:
         samples = np.concatenate([f.to_ndarray()[0] for f in container.decode(audio=0)])
     left = samples.reshape(-1, 2)[:, 0].astype(np.float64) / 32768
     steps = np.abs(np.diff(left))
