@@ -29,6 +29,7 @@ from genfire_server.uploads.endpoints import router as uploads_router
 from genfire_server.usage.endpoints import router as usage_router
 from genfire_server.voices.endpoints import router as voices_router
 from genfire_server.web import docs
+from genfire_server.workflows.endpoints import router as workflows_router
 
 # Routes are matched in this order, and matching is linear: what clients poll (run status,
 # balances) and download (files) comes first. No two routers share a path.
@@ -47,6 +48,7 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     (openapi.API_PREFIX, audio_router),
     (openapi.API_PREFIX, media_router),
     (openapi.API_PREFIX, products_router),
+    (openapi.API_PREFIX, workflows_router),
     (openapi.API_PREFIX, influencers_router),
     ("", docs.router),
 ]

@@ -14,6 +14,7 @@ from genfire_server.runs.cache import TerminalRunCache
 from genfire_server.settings import Settings
 from genfire_server.storage import LocalStorage, Storage
 from genfire_server.voices.stock import StockVoice, load_stock_voices
+from genfire_server.workflows.catalog import WorkflowCatalog
 
 if TYPE_CHECKING:
     from genfire_server.runs.executor import RunExecutor
@@ -29,6 +30,7 @@ class AppContext:
     background: BackgroundWork = field(default_factory=BackgroundWork)
     engines: EngineRegistry = field(default_factory=EngineRegistry)
     terminal_runs: TerminalRunCache = field(default_factory=TerminalRunCache)
+    workflows: WorkflowCatalog = field(default_factory=WorkflowCatalog.load)
     # The process's workers and sweeper; created with the context, started by the app.
     executor: RunExecutor = field(init=False)
     routing: RoutingTable = field(init=False)

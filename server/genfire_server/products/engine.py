@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from genfire_server.engines.base import EngineError, EngineResult, Job, Progress, RunContext
+from genfire_server.engines.local import pool
 from genfire_server.kit import safe_http
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.db import Database
@@ -128,7 +129,9 @@ class ProductExtractionEngine:
             ) from error
         assert fetched.content is not None
         html = _decode(fetched.content, fetched.content_type)
-        product = extract_product(html, fetched.final_url).public()
+        # Parsing is CPU work on untrusted markup: never on the event loop.
+        parsed = await pool.run_cpu(extract_product, html, fetched.final_url)
+        product = parsed.public()
         if product["success"]:
             # A page that did not parse may be a transient error page: ask again next time.
             await self._remember(digest, url, product)

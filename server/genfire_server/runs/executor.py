@@ -37,6 +37,7 @@ from taskiq import InMemoryBroker
 from genfire_server.credits import service as credits
 from genfire_server.engines.base import EngineError, EngineResult, Job
 from genfire_server.engines.local import pool as local_pool
+from genfire_server.engines.local.pool import WorkerCrashed
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.ids import random_token
 from genfire_server.models import IdempotencyKey, ProductPage, Run
@@ -264,6 +265,11 @@ class RunExecutor:
             if current is not None and current.cancelling():
                 raise  # shutting down: the lease lapses and the run is taken over later
             # The renewer cancelled the work: the lease is lost and someone else runs it.
+        except WorkerCrashed:
+            log.exception("engine worker crashed", extra={"run_id": run_id, "engine": engine_key})
+            await self._fail(
+                run_id, "internal_error", "The engine's worker process crashed on this input."
+            )
         except Exception:
             log.exception("engine failed", extra={"run_id": run_id, "engine": engine_key})
             await self._fail(run_id, "internal_error", "The engine failed unexpectedly.")

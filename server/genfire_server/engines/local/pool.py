@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, TypeVar
 
@@ -32,10 +33,27 @@ def get_pool() -> ProcessPoolExecutor:
     return _pool
 
 
+class WorkerCrashed(Exception):
+    """A pool process died mid-task (a native library crashed on some input)."""
+
+
 async def run_cpu(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """Run a module-level function in the pool and await its result."""
+    """Run a module-level function in the pool and await its result.
+
+    A worker process that dies (a segfault in a native library on a hostile input) breaks
+    the whole `ProcessPoolExecutor`: every later submission would fail. The broken pool is
+    dropped, so the next call starts a fresh one, and the caller gets `WorkerCrashed`.
+    """
+    global _pool
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(get_pool(), partial(function, *args, **kwargs))
+    executor = get_pool()
+    try:
+        return await loop.run_in_executor(executor, partial(function, *args, **kwargs))
+    except BrokenProcessPool as error:
+        if _pool is executor:
+            _pool = None
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise WorkerCrashed(f"a worker process died running {function.__name__}") from error
 
 
 def shutdown() -> None:

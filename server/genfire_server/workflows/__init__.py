@@ -1,0 +1,1 @@
+"""Workflows: outcome-level runs that write ad scripts and storyboards."""
