@@ -4,14 +4,18 @@ drums on the beat, loudness — checked on the rendered samples and the returned
 from __future__ import annotations
 
 import itertools
+import json
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from genfire_server.engines.local import music
 from genfire_server.engines.local.music import SAMPLE_RATE, MusicPiece, compose
+from genfire_server.engines.local.music._drums import hit
+from genfire_server.engines.local.music._wavetable import table_for, vowel_table
+from genfire_server.engines.local.synth.dsp import filtered_noise
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
@@ -262,15 +266,22 @@ def test_drums_put_periodic_energy_on_the_beat(prompt: str) -> None:
         "heavy metal",
     ],
 )
-def test_levels_are_normalised_never_clipped_never_silent(prompt: str) -> None:
+def test_mixes_are_dynamic_unclipped_stereo_and_faded(prompt: str) -> None:
     samples = compose(prompt, 8.0).samples
     assert np.isfinite(samples).all()
+    level = rms(samples)
+    assert 0.05 < level < 0.5
+    # Music has dynamics: the peak stands a few times above the average, neither one
+    # stray spike above a near-silent mix (crest in the tens) nor a flattened block (~1).
+    crest = float(np.max(np.abs(samples))) / level
+    assert 2.5 < crest < 8.0
+    # Not squashed against the ceiling: hardly any samples sit near the peak.
     peak = float(np.max(np.abs(samples)))
-    assert 0.85 <= peak <= 0.9001
-    assert 0.05 < rms(samples) < 0.5
-    # Both ears carry the music, and they are not identical (a stereo mix, not mono).
+    assert float(np.mean(np.abs(samples) > 0.95 * peak)) < 1e-3
+    # Both ears carry the music, and they differ: a stereo mix, not mono in two channels.
     assert rms(samples[0]) > 0.03 and rms(samples[1]) > 0.03
-    assert not np.array_equal(samples[0], samples[1])
+    side = rms(samples[0] - samples[1]) / rms(samples[0] + samples[1])
+    assert side > 0.08
     # Short fades: the very first and last samples are (near) silent.
     assert np.max(np.abs(samples[:, :5])) < 0.05
     assert np.max(np.abs(samples[:, -5:])) < 0.05
@@ -293,5 +304,30 @@ def test_vocals_add_a_voice_in_the_singing_range() -> None:
     assert band_energy(sung) > band_energy(plain)
 
 
-def test_public_constants() -> None:
-    assert music.SAMPLE_RATE == 44_100
+@pytest.mark.parametrize("duration", [2, np.float64(2.0)])
+def test_a_duration_is_read_as_a_number_not_as_its_spelling(duration: float) -> None:
+    assert np.array_equal(compose("rock", duration).samples, compose("rock", 2.0).samples)
+
+
+def test_the_plan_is_plain_data_for_the_response() -> None:
+    plan = asdict(compose("funk groove with vocals", 12.0).plan)
+    assert json.loads(json.dumps(plan)) == plan
+    assert set(plan) == {
+        "title", "bpm", "key", "genres", "moods", "instruments", "vocals", "sections"
+    }  # fmt: skip
+    assert all(set(s) == {"name", "start", "end", "styles"} for s in plan["sections"])
+
+
+def test_cached_sounds_cannot_be_changed_in_place() -> None:
+    """Drum hits, wavetables and the noise bank are shared by every request: an in-place
+    edit by one caller would silently change every later piece, so it raises instead."""
+    cached: list[NDArray[np.floating]] = [
+        filtered_noise(512, 1500.0, 7000.0, 3),
+        hit("kick", "acoustic", 0),
+        table_for("saw", 220.0),
+        vowel_table("ah", 60),
+    ]
+    for array in cached:
+        with pytest.raises(ValueError, match="read-only"):
+            array += 1.0
+    assert np.array_equal(filtered_noise(512, 1500.0, 7000.0, 3), cached[0])

@@ -1,11 +1,9 @@
-"""Procedural music from a text prompt: a real arrangement, synthesised with NumPy.
+"""Composing and mixing a piece: the prompt read, the score written, the notes rendered.
 
-No PyPI package ships music-generation weights that run offline on a CPU in seconds, so
-local music is composed rather than sampled from a model. The prompt's words choose the
-genre, mood, tempo, key and band (`_music_words`); a score is written with sections,
-chord progressions, a bass line, a drum groove and a motif-based melody
-(`_music_score`); each note is synthesised additively (`_music_voices`, `_music_drums`)
-and mixed with panning and a synthetic room (`_music_dsp`).
+The prompt's words choose the genre, mood, tempo, key and band (`_prompt`, `_styles`); a
+score is written with sections, chord progressions, a bass line, a drum groove and a
+motif-based melody (`_score`, `_patterns`); each note is synthesised additively
+(`_voices`, `_drums`) and mixed here with panning and a synthetic room (`synth.reverb`).
 
 Everything is seeded from a SHA-256 of the arguments, so the same request always gives
 bit-identical audio, and a different prompt gives a different tempo, key and tune.
@@ -21,23 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from genfire_server.engines.local._music_drums import hit
-from genfire_server.engines.local._music_dsp import (
-    F32,
-    add_convolved,
-    fades,
-    impulse_response,
-    seed_of,
-    shape_spectrum,
-)
-from genfire_server.engines.local._music_score import Score, write_score
-from genfire_server.engines.local._music_voices import render_note
-from genfire_server.engines.local._music_words import Style, read_prompt
+from genfire_server.engines.local.music._drums import hit
+from genfire_server.engines.local.music._prompt import read_prompt
+from genfire_server.engines.local.music._score import Score, write_score
+from genfire_server.engines.local.music._styles import Style
+from genfire_server.engines.local.music._voices import render_note
+from genfire_server.engines.local.synth.dsp import F32, RATE, finish, seed_of, shape_spectrum
+from genfire_server.engines.local.synth.reverb import add_convolved, impulse_response
 
-SAMPLE_RATE = 44_100
+SAMPLE_RATE = RATE
 MIN_DURATION_SECONDS = 0.5
 MAX_DURATION_SECONDS = 300.0
-PEAK = 0.9
 
 
 @dataclass(frozen=True)
@@ -110,7 +102,7 @@ def compose(
             f"duration_seconds must be between {MIN_DURATION_SECONDS} and "
             f"{MAX_DURATION_SECONDS}, got {duration_seconds}"
         )
-    seed = seed_of("music", prompt, float(duration_seconds), instrumental, negative_prompt)
+    seed = seed_of("music", prompt, float(duration_seconds), bool(instrumental), negative_prompt)
     brief = read_prompt(
         prompt,
         instrumental=instrumental,
@@ -203,9 +195,9 @@ def _fade_outro(dry: F32, score: Score) -> None:
 
 
 def _master(mix: F32) -> F32:
-    """Glue the mix with a soft saturator, fade the ends, normalise the peak to 0.9."""
+    """Glue the mix with a soft saturator, fade the ends, normalise the peak."""
     n = mix.shape[1]
-    np.nan_to_num(mix, copy=False)
+    np.nan_to_num(mix, copy=False, posinf=0.0, neginf=0.0)
     rms = math.sqrt(float(np.mean(np.square(mix), dtype=np.float64)))
     if rms > 0.0:
         # Drive relative to loudness: transients are rounded off, sustained parts untouched.
@@ -213,10 +205,4 @@ def _master(mix: F32) -> F32:
         np.tanh(mix, out=mix)
     fade_in = min(round(0.01 * SAMPLE_RATE), n // 4)
     fade_out = min(round(min(1.0, 0.1 * n / SAMPLE_RATE) * SAMPLE_RATE), n // 2)
-    mix[:, :fade_in] *= fades(fade_in, fade_in, 0).astype(np.float32)[None, :]
-    mix[:, n - fade_out :] *= fades(fade_out, 0, fade_out).astype(np.float32)[None, :]
-    peak = float(np.max(np.abs(mix)))
-    if peak > 0.0:
-        mix *= np.float32(PEAK / peak)
-    np.clip(mix, -1.0, 1.0, out=mix)
-    return mix
+    return finish(mix, fade_in, fade_out)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from genfire_server.engines.local._music_dsp import F64, RATE, fast_size, samples
+from genfire_server.engines.local.synth.dsp import F64, RATE, fast_size, samples, shape_spectrum
 
 Magnitude = Callable[[F64, F64], F64]  # (frame times s, freqs Hz) -> (frames, bins)
 
@@ -145,11 +145,8 @@ class Canvas:
         """Band-limited white noise of the canvas length (circular when looping), unit RMS."""
         size = self.n if self.loop else fast_size(self.n + 4096)
         white = self.rng.standard_normal((channels, size))
-        spectrum = np.fft.rfft(white, axis=1)
-        freqs = np.fft.rfftfreq(size, 1.0 / RATE)
-        gain = 1.0 / np.sqrt(1.0 + (freqs / high) ** (2 * order))
-        gain /= np.sqrt(1.0 + (low / np.maximum(freqs, 1.0)) ** (2 * order))
-        out = np.fft.irfft(spectrum * gain, n=size, axis=1)[:, : self.n]
+        # Filtered as one period of its own length: noise has no attack to protect.
+        out = shape_spectrum(white, low=low, high=high, order=order, circular=True)[:, : self.n]
         out /= np.sqrt(np.mean(out**2, axis=1, keepdims=True)) + 1e-12
         result: F64 = out[0] if channels == 1 else out
         return result

@@ -1,117 +1,46 @@
 """The instruments: one function per timbre, each turning (pitch, length) into a note.
 
-Notes are additive: a harmonic spectrum is baked into a one-cycle wavetable and read at
-the note's pitch, so a note costs a few array operations per sample however many
-harmonics it has. Tables are band-limited per pitch (no harmonic above 16 kHz), which
-keeps high notes free of aliasing. Timbre moves over a note by crossfading a bright
-table into a dark one, the way a plucked string or a struck piano loses its top end.
-Every noise inside a note is seeded from the note itself, so a note rendered twice is
-bit-identical and the mixer can cache it.
+Notes are read from the wavetables of `_wavetable`. Timbre moves over a note by
+crossfading a bright table into a dark one, the way a plucked string or a struck piano
+loses its top end. Every noise inside a note is seeded from the note itself, so a note
+rendered twice is bit-identical and the mixer can cache it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 
-from genfire_server.engines.local._music_dsp import (
+from genfire_server.engines.local.music._wavetable import (
+    LOFI_TOP,
+    TOP,
+    envelope,
+    hz,
+    note_time,
+    osc,
+    table_for,
+    vibrato_cycles,
+    vowel_table,
+)
+from genfire_server.engines.local.synth.dsp import (
     F32,
     F64,
-    RATE,
     filtered_noise,
     samples,
     shape_spectrum,
     small_seed,
 )
 
-_SIZE = 2048
-_TOP = 16_000.0  # highest harmonic kept: above this the ear gains little and aliasing looms
-_LOFI_TOP = 6_000.0
-
-
-def hz(midi: float) -> float:
-    return float(440.0 * 2.0 ** ((midi - 69.0) / 12.0))
-
-
-def _organ(k: F64) -> F64:
-    drawbars = {1: 1.0, 2: 0.75, 3: 0.55, 4: 0.45, 6: 0.25, 8: 0.3}
-    return np.array([drawbars.get(int(v), 0.0) for v in k])
-
-
-_SPECTRA: dict[str, Callable[[F64], F64]] = {
-    "saw": lambda k: 1.0 / k,
-    "soft_saw": lambda k: 1.0 / k**1.4,
-    "square": lambda k: (k % 2 == 1) / k,
-    "soft_square": lambda k: (k % 2 == 1) / k**1.5 + 0.08 / k**2,
-    "piano_bright": lambda k: (0.35 + 0.65 * np.abs(np.sin(np.pi * k * 0.12))) / k**0.9,
-    "piano_dark": lambda k: 1.0 / k**2.3,
-    "pluck_bright": lambda k: (0.2 + np.abs(np.sin(np.pi * k * 0.18))) / k**0.9,
-    "pluck_dark": lambda k: 1.0 / k**2.6,
-    "organ": _organ,
-    "brass_bright": lambda k: 1.0 / k**0.75,
-    "brass_dark": lambda k: 1.0 / k**2.0,
-    "flute": lambda k: np.where(k == 1, 1.0, 0.3 / k**2.2),
-    "bass_electric": lambda k: 1.0 / k**1.8,
-    "bass_upright": lambda k: 1.0 / k**2.8,
-}
-
-
-@lru_cache(maxsize=1024)
-def _table(kind: str, harmonics: int) -> F64:
-    k = np.arange(1, harmonics + 1, dtype=np.float64)
-    amps = _SPECTRA[kind](k)
-    phase = np.arange(_SIZE) / _SIZE
-    wave = np.sum(amps[:, None] * np.sin(2 * np.pi * k[:, None] * phase[None, :]), axis=0)
-    wave /= float(np.max(np.abs(wave))) or 1.0
-    return np.append(wave, wave[0])
-
-
-def table_for(kind: str, freq: float, *, most: int = 64, top: float = _TOP) -> F64:
-    return _table(kind, max(1, min(most, int(top / max(freq, 1.0)))))
-
-
-def osc(table: F64, cycles: F64) -> F64:
-    """Read a wavetable at a phase given in cycles (linear interpolation)."""
-    position = (cycles % 1.0) * _SIZE
-    index = position.astype(np.intp)
-    frac = position - index
-    out: F64 = table[index] + frac * (table[index + 1] - table[index])
-    return out
-
-
-def _vibrato_cycles(f: float, t: F64, rate: float, depth: float, delay: float) -> F64:
-    """Phase (in cycles) of a tone whose pitch wobbles after `delay`, integrated exactly."""
-    ramp = np.clip((t - delay) / 0.4, 0.0, 1.0)
-    wobble = depth * ramp * (1.0 - np.cos(2 * np.pi * rate * t)) / (2 * np.pi * rate)
-    out: F64 = f * (t + wobble)
-    return out
-
-
-def _shape(n: int, attack: float, release: float) -> F64:
-    """Attack ramp, then a release that reaches zero exactly at the end of the array."""
-    t = np.arange(n) / RATE
-    rise = np.clip(t / max(attack, 1e-4), 0.0, 1.0)
-    fall = np.clip((n / RATE - t) / max(release, 1e-4), 0.0, 1.0)
-    out: F64 = np.sin(0.5 * np.pi * rise) ** 2 * fall**2
-    return out
-
-
-def _time(dur: float, release: float) -> tuple[int, F64]:
-    n = samples(dur + release)
-    return n, np.arange(n) / RATE
-
-
 # ---------------------------------------------------------------------------- keys
 
 
 def piano(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     f = hz(midi)
-    top = _LOFI_TOP if lofi else _TOP
+    top = LOFI_TOP if lofi else TOP
     dur = min(dur, 6.0)
     release = 0.3
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     tau = float(np.clip(3.2 * (130.0 / f) ** 0.55, 0.5, 6.0))
     dark = table_for("piano_dark", f, top=top)
     bright = table_for("piano_bright", f, most=40, top=top)
@@ -122,7 +51,7 @@ def piano(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     x += 0.15 * thump
     # Letting go damps the string faster than the natural decay.
     damp = np.where(t > dur, np.exp(-(t - dur) / 0.08), 1.0)
-    out: F64 = x * damp * _shape(n, 0.002, release)
+    out: F64 = x * damp * envelope(n, 0.002, release)
     return out
 
 
@@ -131,14 +60,14 @@ def electric_piano(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     f = hz(midi)
     dur = min(dur, 6.0)
     release = 0.25
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     index = (0.15 if lofi else 0.25) + (1.2 if lofi else 2.0) * np.exp(-t / 0.22)
     x = np.sin(2 * np.pi * f * t + index * np.sin(2 * np.pi * f * t))
     if f * 7 < 12_000 and not lofi:
         x += 0.12 * np.sin(2 * np.pi * 7 * f * t) * np.exp(-t / 0.04)  # the tine's ping
     tremolo = 1.0 - 0.12 * (0.5 + 0.5 * np.sin(2 * np.pi * 4.5 * t))
     damp = np.where(t > dur, np.exp(-(t - dur) / 0.07), 1.0)
-    out: F64 = x * np.exp(-t / 1.8) * tremolo * damp * _shape(n, 0.003, release)
+    out: F64 = x * np.exp(-t / 1.8) * tremolo * damp * envelope(n, 0.003, release)
     return out
 
 
@@ -146,12 +75,12 @@ def organ(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
     release = 0.08
-    n, t = _time(dur, release)
-    table = table_for("organ", f, most=8, top=_LOFI_TOP if lofi else _TOP)
+    n, t = note_time(dur, release)
+    table = table_for("organ", f, most=8, top=LOFI_TOP if lofi else TOP)
     # A rotating speaker: a slow pitch and level wobble.
-    x = osc(table, _vibrato_cycles(f, t, 6.2, 0.002, 0.0))
+    x = osc(table, vibrato_cycles(f, t, 6.2, 0.002, 0.0))
     x *= 1.0 - 0.1 * (0.5 + 0.5 * np.sin(2 * np.pi * 6.2 * t + 1.0))
-    out: F64 = 0.8 * x * _shape(n, 0.012, release)
+    out: F64 = 0.8 * x * envelope(n, 0.012, release)
     return out
 
 
@@ -160,10 +89,10 @@ def organ(midi: float, dur: float, seed: int, lofi: bool) -> F64:
 
 def guitar(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     f = hz(midi)
-    top = _LOFI_TOP if lofi else _TOP
+    top = LOFI_TOP if lofi else TOP
     dur = min(dur, 4.0)
     release = 0.12
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     tau = float(np.clip(1.6 * (196.0 / f) ** 0.45, 0.35, 3.0))
     x = osc(table_for("pluck_dark", f, top=top), f * t) * np.exp(-t / tau)
     x += (
@@ -172,7 +101,7 @@ def guitar(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     pick = filtered_noise(n, 1500.0, 7000.0, seed)
     x += 0.15 * pick * np.exp(-t / 0.003)
     damp = np.where(t > dur, np.exp(-(t - dur) / 0.03), 1.0)
-    out: F64 = x * damp * _shape(n, 0.0015, release)
+    out: F64 = x * damp * envelope(n, 0.0015, release)
     return out
 
 
@@ -185,7 +114,7 @@ def power_chord(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed, lofi
     f = hz(midi)
     release = 0.06
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     raw = np.zeros(n)
     for ratio, detune in ((1.0, 1.0), (1.4983, 1.0012), (2.0, 0.9993)):
         g = f * ratio * detune
@@ -193,7 +122,7 @@ def power_chord(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     # Distortion after summing, so root and fifth intermodulate like a real amp.
     chug = np.exp(-t / 0.09) if dur < 0.35 else np.exp(-t / 2.5)
     x = np.tanh(4.0 * raw * (0.35 + 0.65 * chug))
-    out: F64 = 0.6 * _cabinet(x) * _shape(n, 0.002, release)
+    out: F64 = 0.6 * _cabinet(x) * envelope(n, 0.002, release)
     return out
 
 
@@ -201,9 +130,9 @@ def guitar_lead(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed, lofi
     f = hz(midi)
     release = 0.1
-    n, t = _time(dur, release)
-    x = osc(table_for("saw", f, most=40), _vibrato_cycles(f, t, 5.5, 0.006, 0.25))
-    out: F64 = 0.6 * _cabinet(np.tanh(3.0 * x)) * _shape(n, 0.004, release)
+    n, t = note_time(dur, release)
+    x = osc(table_for("saw", f, most=40), vibrato_cycles(f, t, 5.5, 0.006, 0.25))
+    out: F64 = 0.6 * _cabinet(np.tanh(3.0 * x)) * envelope(n, 0.004, release)
     return out
 
 
@@ -213,7 +142,7 @@ def _ensemble(
     x = np.zeros_like(t)
     for i, cents in enumerate(detunes):
         g = f * 2.0 ** (cents / 1200.0)
-        cycles = _vibrato_cycles(g, t, 5.0 + 0.37 * i, vibrato, 0.3) + 0.21 * i
+        cycles = vibrato_cycles(g, t, 5.0 + 0.37 * i, vibrato, 0.3) + 0.21 * i
         x += osc(table_for(kind, g, most=most, top=top), cycles)
     out: F64 = x / len(detunes)
     return out
@@ -223,9 +152,9 @@ def strings(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
     release = 0.4
-    n, t = _time(dur, release)
-    x = _ensemble(f, t, "soft_saw", (-7.0, 0.0, 6.0), 0.004, 40, _LOFI_TOP if lofi else 9000.0)
-    out: F64 = x * _shape(n, min(0.25, 0.5 * dur + 0.02), release)
+    n, t = note_time(dur, release)
+    x = _ensemble(f, t, "soft_saw", (-7.0, 0.0, 6.0), 0.004, 40, LOFI_TOP if lofi else 9000.0)
+    out: F64 = x * envelope(n, min(0.25, 0.5 * dur + 0.02), release)
     return out
 
 
@@ -233,9 +162,9 @@ def strings_lead(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
     release = 0.25
-    n, t = _time(dur, release)
-    x = _ensemble(f, t, "soft_saw", (-5.0, 4.0), 0.006, 40, _LOFI_TOP if lofi else 10_000.0)
-    out: F64 = x * _shape(n, 0.06, release)
+    n, t = note_time(dur, release)
+    x = _ensemble(f, t, "soft_saw", (-5.0, 4.0), 0.006, 40, LOFI_TOP if lofi else 10_000.0)
+    out: F64 = x * envelope(n, 0.06, release)
     return out
 
 
@@ -243,9 +172,9 @@ def bowed_bass(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed, lofi
     f = hz(midi)
     release = 0.3
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     x = _ensemble(f, t, "soft_saw", (-4.0, 5.0), 0.002, 30, 5000.0)
-    out: F64 = x * _shape(n, 0.08, release)
+    out: F64 = x * envelope(n, 0.08, release)
     return out
 
 
@@ -253,10 +182,10 @@ def pad(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
     release = 1.0
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     x = _ensemble(f, t, "soft_saw", (-12.0, -4.0, 5.0, 11.0), 0.0, 24, 4000.0 if lofi else 7000.0)
     swell = 0.85 + 0.15 * np.sin(2 * np.pi * 0.23 * t)
-    out: F64 = x * swell * _shape(n, min(0.6, 0.6 * dur + 0.02), release)
+    out: F64 = x * swell * envelope(n, min(0.6, 0.6 * dur + 0.02), release)
     return out
 
 
@@ -266,32 +195,32 @@ def pad(midi: float, dur: float, seed: int, lofi: bool) -> F64:
 def synth_lead(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
-    top = _LOFI_TOP if lofi else _TOP
+    top = LOFI_TOP if lofi else TOP
     release = 0.12
-    n, t = _time(dur, release)
-    cycles = _vibrato_cycles(f, t, 5.8, 0.005, 0.3)
+    n, t = note_time(dur, release)
+    cycles = vibrato_cycles(f, t, 5.8, 0.005, 0.3)
     bright = osc(table_for("saw", f, top=top), cycles) + osc(
         table_for("saw", f, top=top), cycles * 1.004 + 0.4
     )
     dark = osc(table_for("soft_square", f, most=10), cycles)
     sweep = np.exp(-t / 0.25)
     x = 0.5 * bright * (0.35 + 0.65 * sweep) + 0.6 * dark
-    out: F64 = 0.7 * x * _shape(n, 0.005, release)
+    out: F64 = 0.7 * x * envelope(n, 0.005, release)
     return out
 
 
 def synth_pluck(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
-    top = _LOFI_TOP if lofi else _TOP
+    top = LOFI_TOP if lofi else TOP
     release = 0.15
-    n, t = _time(min(dur, 1.5), release)
+    n, t = note_time(min(dur, 1.5), release)
     bright = osc(table_for("saw", f, top=top), f * t) + osc(
         table_for("saw", f, top=top), f * 1.006 * t
     )
     dark = osc(table_for("soft_saw", f, most=6), f * t)
     x = 0.5 * bright * np.exp(-t / 0.06) + dark * np.exp(-t / 0.4)
-    out: F64 = 0.8 * x * _shape(n, 0.002, release)
+    out: F64 = 0.8 * x * envelope(n, 0.002, release)
     return out
 
 
@@ -299,9 +228,9 @@ def chip_lead(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed, lofi
     f = hz(midi)
     release = 0.04
-    n, t = _time(dur, release)
-    x = osc(table_for("square", f, most=30), _vibrato_cycles(f, t, 6.0, 0.008, 0.2))
-    out: F64 = 0.5 * x * _shape(n, 0.002, release)
+    n, t = note_time(dur, release)
+    x = osc(table_for("square", f, most=30), vibrato_cycles(f, t, 6.0, 0.008, 0.2))
+    out: F64 = 0.5 * x * envelope(n, 0.002, release)
     return out
 
 
@@ -309,9 +238,9 @@ def chip_pluck(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed, lofi
     f = hz(midi)
     release = 0.04
-    n, t = _time(min(dur, 0.8), release)
+    n, t = note_time(min(dur, 0.8), release)
     x = osc(table_for("square", f, most=30), f * t) * np.exp(-t / 0.15)
-    out: F64 = 0.5 * x * _shape(n, 0.002, release)
+    out: F64 = 0.5 * x * envelope(n, 0.002, release)
     return out
 
 
@@ -322,12 +251,12 @@ def bass_synth(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
     release = 0.06
-    n, t = _time(dur, release)
-    saw = osc(table_for("saw", f, most=40, top=_LOFI_TOP if lofi else 8000.0), f * t)
+    n, t = note_time(dur, release)
+    saw = osc(table_for("saw", f, most=40, top=LOFI_TOP if lofi else 8000.0), f * t)
     dark = osc(table_for("soft_saw", f, most=6), f * t)
     sub = np.sin(2 * np.pi * f * t)
     x = 0.35 * saw * np.exp(-t / 0.08) + 0.35 * dark + 0.7 * sub
-    out: F64 = np.tanh(1.5 * x) * _shape(n, 0.003, release)
+    out: F64 = np.tanh(1.5 * x) * envelope(n, 0.003, release)
     return out
 
 
@@ -335,10 +264,10 @@ def bass_electric(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
     release = 0.07
-    n, t = _time(dur, release)
-    x = osc(table_for("bass_electric", f, most=30, top=_LOFI_TOP if lofi else 6000.0), f * t)
+    n, t = note_time(dur, release)
+    x = osc(table_for("bass_electric", f, most=30, top=LOFI_TOP if lofi else 6000.0), f * t)
     x = x * (0.55 + 0.45 * np.exp(-t / 0.9)) + 0.4 * np.sin(2 * np.pi * f * t)
-    out: F64 = x * _shape(n, 0.004, release)
+    out: F64 = x * envelope(n, 0.004, release)
     return out
 
 
@@ -346,10 +275,10 @@ def bass_upright(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del lofi
     f = hz(midi)
     release = 0.08
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     x = osc(table_for("bass_upright", f, most=20, top=3000.0), f * t) * np.exp(-t / 0.7)
     thump = filtered_noise(n, 20.0, 400.0, seed) * np.exp(-t / 0.015)
-    out: F64 = (x + 0.35 * thump) * _shape(n, 0.003, release)
+    out: F64 = (x + 0.35 * thump) * envelope(n, 0.003, release)
     return out
 
 
@@ -357,11 +286,11 @@ def bass_sub(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed, lofi
     f = hz(midi)
     release = 0.12
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     # An 808: a short downward pitch drop at the attack, then a pure, slightly driven sine.
     cycles = f * t + f * 0.5 * 0.025 * (1.0 - np.exp(-t / 0.025))
     x = np.tanh(1.8 * np.sin(2 * np.pi * cycles)) * (0.6 + 0.4 * np.exp(-t / 1.5))
-    out: F64 = x * _shape(n, 0.003, release)
+    out: F64 = x * envelope(n, 0.003, release)
     return out
 
 
@@ -369,9 +298,9 @@ def bass_square(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed, lofi
     f = hz(midi)
     release = 0.03
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     tri = osc(table_for("soft_square", f, most=20), f * t)
-    out: F64 = tri * _shape(n, 0.002, release)
+    out: F64 = tri * envelope(n, 0.002, release)
     return out
 
 
@@ -382,7 +311,7 @@ def bells(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
     ring = 2.5 if not lofi else 1.5
-    n, t = _time(min(dur, 1.0) + ring, 0.0)
+    n, t = note_time(min(dur, 1.0) + ring, 0.0)
     x = np.zeros(n)
     # A struck bar: inharmonic partials, each dying faster the higher it is.
     for ratio, amp, tau in (
@@ -393,25 +322,25 @@ def bells(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     ):
         if f * ratio < 15_000:
             x += amp * np.sin(2 * np.pi * f * ratio * t) * np.exp(-t / tau)
-    out: F64 = x * _shape(n, 0.001, 0.2)
+    out: F64 = x * envelope(n, 0.001, 0.2)
     return out
 
 
 def brass(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del seed
     f = hz(midi)
-    top = _LOFI_TOP if lofi else 9000.0
+    top = LOFI_TOP if lofi else 9000.0
     release = 0.14
-    n, t = _time(dur, release)
+    n, t = note_time(dur, release)
     x = np.zeros(n)
     # Brass brightens as the player blows into the note, then settles.
     blare = 0.35 + 0.45 * np.clip(t / 0.06, 0, 1) * np.exp(-np.maximum(t - 0.06, 0) / 0.4)
     for cents, shift in ((-4.0, 0.0), (4.0, 0.37)):
         g = f * 2.0 ** (cents / 1200.0)
-        cycles = _vibrato_cycles(g, t, 5.2, 0.004, 0.35) + shift
+        cycles = vibrato_cycles(g, t, 5.2, 0.004, 0.35) + shift
         x += blare * osc(table_for("brass_bright", g, most=40, top=top), cycles)
         x += (1.0 - blare) * osc(table_for("brass_dark", g, most=20, top=top), cycles)
-    out: F64 = 0.5 * x * _shape(n, 0.035, release)
+    out: F64 = 0.5 * x * envelope(n, 0.035, release)
     return out
 
 
@@ -419,48 +348,24 @@ def flute(midi: float, dur: float, seed: int, lofi: bool) -> F64:
     del lofi
     f = hz(midi)
     release = 0.1
-    n, t = _time(dur, release)
-    x = osc(table_for("flute", f, most=6), _vibrato_cycles(f, t, 4.8, 0.004, 0.2))
+    n, t = note_time(dur, release)
+    x = osc(table_for("flute", f, most=6), vibrato_cycles(f, t, 4.8, 0.004, 0.2))
     breath = filtered_noise(n, 1500.0, 6000.0, seed)
-    out: F64 = (x + 0.12 * breath) * _shape(n, 0.07, release)
+    out: F64 = (x + 0.12 * breath) * envelope(n, 0.07, release)
     return out
-
-
-# Formants (Hz, relative level, bandwidth Hz) of the sung vowels the voice moves between.
-_VOWELS: dict[str, tuple[tuple[float, float, float], ...]] = {
-    "oo": ((320.0, 1.0, 80.0), (800.0, 0.35, 100.0), (2300.0, 0.08, 150.0)),
-    "ah": ((750.0, 1.0, 90.0), (1150.0, 0.7, 110.0), (2600.0, 0.25, 160.0), (3300.0, 0.1, 200.0)),
-    "oh": ((480.0, 1.0, 80.0), (850.0, 0.6, 100.0), (2500.0, 0.12, 150.0)),
-}
-
-
-@lru_cache(maxsize=512)
-def _vowel_table(vowel: str, midi: int) -> F64:
-    """A glottal buzz shaped by a vowel's formant resonances, baked for one pitch."""
-    f0 = hz(midi)
-    k = np.arange(1, max(2, int(5500.0 / f0)) + 1, dtype=np.float64)
-    source = 1.0 / k**1.2
-    gain = np.zeros_like(k)
-    for centre, level, width in _VOWELS[vowel]:
-        gain += level / np.sqrt(1.0 + ((k * f0 - centre) / (0.5 * width)) ** 2)
-    amps = source * gain
-    phase = np.arange(_SIZE) / _SIZE
-    wave = np.sum(amps[:, None] * np.sin(2 * np.pi * k[:, None] * phase[None, :]), axis=0)
-    wave /= float(np.max(np.abs(wave))) or 1.0
-    return np.append(wave, wave[0])
 
 
 def _sing(midi: int, dur: float, seed: int, start: str, end: str, cents: float) -> F64:
     f = hz(midi + cents / 100.0)
     release = 0.22
-    n, t = _time(dur, release)
-    cycles = _vibrato_cycles(f, t, 5.3, 0.012, 0.25)
+    n, t = note_time(dur, release)
+    cycles = vibrato_cycles(f, t, 5.3, 0.012, 0.25)
     morph = np.clip(t / max(0.35, 0.6 * dur), 0.0, 1.0)
-    x = (1.0 - morph) * osc(_vowel_table(start, midi), cycles) + morph * osc(
-        _vowel_table(end, midi), cycles
+    x = (1.0 - morph) * osc(vowel_table(start, midi), cycles) + morph * osc(
+        vowel_table(end, midi), cycles
     )
     breath = filtered_noise(n, 1800.0, 6000.0, seed)
-    out: F64 = (x + 0.06 * breath) * _shape(n, 0.07, release)
+    out: F64 = (x + 0.06 * breath) * envelope(n, 0.07, release)
     return out
 
 

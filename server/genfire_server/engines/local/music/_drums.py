@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from genfire_server.engines.local._music_dsp import (
+from genfire_server.engines.local.synth.dsp import (
     F32,
     F64,
     RATE,
@@ -159,9 +159,14 @@ def _hit(drum: str, kit: str, variant: int) -> F32:
     x /= float(np.max(np.abs(x))) or 1.0
     fall = np.clip((x.size - np.arange(x.size)) / samples(0.01), 0.0, 1.0)
     result: F32 = (x * fall).astype(np.float32)
+    # Shared by every piece that plays this drum: an in-place edit would change them all.
+    result.setflags(write=False)
     return result
 
 
 def hit(drum: str, kit: str, variant: int) -> F32:
-    """One drum hit at full velocity, peak 1; the same arguments give the same samples."""
+    """One drum hit at full velocity, peak 1; the same arguments give the same samples.
+
+    The array is cached and read-only: scale it into a new array, never in place.
+    """
     return _hit(drum, kit, variant % VARIANTS)

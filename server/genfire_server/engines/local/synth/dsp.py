@@ -1,9 +1,9 @@
 """Signal building blocks shared by the music and sound-effect synthesisers.
 
 Everything is whole-array NumPy: recursive filters would need a Python loop per sample,
-so filtering is done in the frequency domain (exact and fast for the few seconds of a
-note or an effect) and reverb is a convolution with a synthetic impulse response, done
-in FFT blocks so a five-minute mix never needs one giant transform.
+so filtering is done in the frequency domain, exact and fast for the few seconds of a
+note or an effect. Arrays handed out from a cache are read-only, so a caller's in-place
+arithmetic fails loudly instead of corrupting every later request that shares them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
 RATE = 44_100
+PEAK = 0.9  # the level every finished piece and effect is normalised to
 
 
 def seed_of(*parts: object) -> int:
@@ -59,12 +60,15 @@ def shape_spectrum(
     high: float | None = None,
     order: float = 2.0,
     pad: int = 2048,
+    circular: bool = False,
 ) -> F64:
     """Butterworth-like high/low-pass magnitudes applied in the frequency domain.
 
     Zero padding keeps the circular wrap of the FFT from folding a tail onto the attack.
+    `circular` filters the array as one period of a loop instead: no padding, so the
+    filter's ringing past the end wraps to the start, as it does when the loop repeats.
     """
-    size = fast_size(x.shape[-1] + pad)
+    size = x.shape[-1] if circular else fast_size(x.shape[-1] + pad)
     spectrum = np.fft.rfft(x, n=size, axis=-1)
     freqs = np.fft.rfftfreq(size, 1.0 / RATE)
     gain = np.ones_like(freqs)
@@ -89,6 +93,7 @@ def _noise_bank(low: float, high: float) -> F64:
     rng = np.random.default_rng(small_seed(f"bank:{low}:{high}"))
     bank = shape_spectrum(rng.standard_normal(1 << 18), low=low, high=high, pad=0)
     result: F64 = bank / (float(np.max(np.abs(bank))) or 1.0)
+    result.setflags(write=False)
     return result
 
 
@@ -96,7 +101,8 @@ def filtered_noise(n: int, low: float, high: float, seed: int) -> F64:
     """n samples of band-limited noise cut from a shared, precomputed bank at a seeded place.
 
     A note's pick, thump or breath needs a few milliseconds of noise; filtering fresh noise
-    for each note would cost an FFT per note, slicing a filtered bank costs nothing.
+    for each note would cost an FFT per note, slicing a filtered bank costs nothing. The
+    slice is a read-only view of the bank: compute with it, never in place on it.
     """
     bank = _noise_bank(low, high)
     if n >= bank.size:
@@ -104,51 +110,6 @@ def filtered_noise(n: int, low: float, high: float, seed: int) -> F64:
         return np.tile(bank, reps)[:n]
     offset = seed % (bank.size - n)
     return bank[offset : offset + n]
-
-
-def impulse_response(
-    seconds: float, seed: int, *, damping: float = 5000.0, predelay: float = 0.012
-) -> F64:
-    """A stereo room: decaying decorrelated noise, darker as it decays, 60 dB at `seconds`.
-
-    Real rooms absorb highs faster than lows, so the tail is a blend of a bright early part
-    and a low-passed late part; the two ears get independent noise for width.
-    """
-    rng = np.random.default_rng(seed)
-    n = samples(max(seconds, 0.05) + predelay)
-    t = np.arange(n) / RATE
-    start = samples(predelay)
-    noise = rng.standard_normal((2, n))
-    decay = np.exp(-6.9 * t / max(seconds, 0.05))
-    early = shape_spectrum(noise, high=damping * 1.6) * np.exp(-6.9 * t / max(seconds * 0.3, 0.03))
-    late = shape_spectrum(noise, high=damping * 0.5)
-    ir = (0.55 * early + late) * decay
-    ir[:, :start] = 0.0
-    # Unit energy per ear, so the send level alone decides how wet the mix is.
-    ir /= np.sqrt(np.sum(ir**2, axis=1, keepdims=True)) + 1e-12
-    return ir
-
-
-def add_convolved(
-    dest: NDArray[np.floating[Any]], source: NDArray[np.floating[Any]], ir: F64, gain: float
-) -> None:
-    """dest[:, :] += gain * (source convolved with the stereo ir), in FFT blocks.
-
-    `dest` is (2, n); anything past its end is dropped. Silent blocks are skipped, which
-    keeps sparse pieces (a lone effect, a quiet intro) cheap.
-    """
-    n = dest.shape[1]
-    taps = ir.shape[1]
-    size = 1 << int(np.ceil(np.log2(max(2 * taps, 1 << 15))))
-    block = size - taps + 1
-    kernel = np.fft.rfft(ir, n=size, axis=1)
-    for start in range(0, min(n, source.shape[-1]), block):
-        chunk = source[start : start + block]
-        if not np.any(chunk):
-            continue
-        wet = np.fft.irfft(np.fft.rfft(chunk, n=size)[None, :] * kernel, n=size, axis=1)
-        stop = min(n, start + size)
-        dest[:, start:stop] += (gain * wet[:, : stop - start]).astype(dest.dtype)
 
 
 def fades(n: int, fade_in: int, fade_out: int) -> F64:
@@ -161,3 +122,23 @@ def fades(n: int, fade_in: int, fade_out: int) -> F64:
         k = min(fade_out, n)
         env[n - k :] *= np.cos(0.5 * np.pi * (np.arange(k) + 0.5) / k) ** 2
     return env
+
+
+def finish(mix: NDArray[np.floating[Any]], fade_in: int, fade_out: int) -> F32:
+    """The last step of every piece and effect: fades at the ends, peak at PEAK, float32.
+
+    Works in place on `mix` (a five-minute float32 mix is not copied); NaN or infinite
+    samples become silence rather than poisoning the peak. A silent mix stays silent.
+    """
+    n = mix.shape[-1]
+    np.nan_to_num(mix, copy=False, posinf=0.0, neginf=0.0)
+    fade_in, fade_out = min(fade_in, n), min(fade_out, n)
+    if fade_in > 0:
+        mix[..., :fade_in] *= fades(fade_in, fade_in, 0).astype(mix.dtype)
+    if fade_out > 0:
+        mix[..., n - fade_out :] *= fades(fade_out, 0, fade_out).astype(mix.dtype)
+    peak = float(np.max(np.abs(mix)))
+    if peak > 0.0:
+        mix *= np.asarray(PEAK / peak, dtype=mix.dtype)
+    np.clip(mix, -1.0, 1.0, out=mix)
+    return mix.astype(np.float32, copy=False)

@@ -9,8 +9,9 @@ door, "wind chimes" are chimes); adjectives become numbers the synthesisers read
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from genfire_server.engines.local.synth.words import tokens
 
 # class -> (words that name it, words that only hint at it)
 CLASS_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -180,10 +181,6 @@ class Reading:
     words: frozenset[str]
 
 
-def tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("-", " "))
-
-
 def _find(words: list[str], phrase: str) -> list[int]:
     parts = phrase.split()
     size = len(parts)
@@ -244,7 +241,7 @@ def _scale(words: list[str], table: dict[str, float]) -> float:
     return max(-1.0, min(1.0, sum(values))) if values else 0.0
 
 
-_CLAUSE_BREAKS = frozenset({"with", "and", "plus", "while", "then", "as"})
+_CLAUSE_BREAKS = frozenset({"with", "and", "&", "plus", "while", "then", "as"})
 
 
 def _own_words(words: list[str]) -> list[str]:

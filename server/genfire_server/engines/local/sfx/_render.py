@@ -1,14 +1,12 @@
-"""Procedural sound effects from a text prompt, synthesised with NumPy.
+"""Rendering an effect: the prompt read, its class synthesised, distance and room added.
 
-No offline model turns "heavy metal door slam in a warehouse" into audio on a CPU, so
-effects are synthesised the way Foley and sound designers build them: the words pick a
-sound class and variant (`_sfx_words`), a synthesiser for that class layers thumps,
-noise bursts, resonances and textures (`_sfx_hits`, `_sfx_beds`), and the place words
-add distance (a duller, more reverberant sound) and a room (a synthetic impulse
-response). Loops are drawn on a circular canvas (`_sfx_canvas`), so the end flows into
-the start with no click. The seed is a SHA-256 of the prompt, duration and loop flag,
-so a request always renders bit-identically; `prompt_influence` then decides how
-strictly the modifiers apply and how much seeded variation is let in.
+The words pick a sound class and variant (`_words`), a synthesiser for that class layers
+thumps, noise bursts, resonances and textures (`_hits`, `_tones`, `_weather`, `_beds`),
+and the place words add distance (a duller, more reverberant sound) and a room (a
+synthetic impulse response). Loops are drawn on a circular canvas (`_canvas`), so the
+end flows into the start with no click. The seed is a SHA-256 of the prompt, duration
+and loop flag, so a request always renders bit-identically; `prompt_influence` then
+decides how strictly the modifiers apply and how much seeded variation is let in.
 """
 
 from __future__ import annotations
@@ -20,23 +18,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from genfire_server.engines.local import _sfx_beds as beds
-from genfire_server.engines.local import _sfx_hits as hits
-from genfire_server.engines.local._music_dsp import (
-    F64,
-    RATE,
-    add_convolved,
-    fades,
-    impulse_response,
-    seed_of,
-)
-from genfire_server.engines.local._sfx_canvas import Canvas, Params
-from genfire_server.engines.local._sfx_words import NATURAL_SECONDS, Reading, natural_seconds, read
+from genfire_server.engines.local.sfx import _beds as beds
+from genfire_server.engines.local.sfx import _hits as hits
+from genfire_server.engines.local.sfx import _tones as tones
+from genfire_server.engines.local.sfx import _weather as weather
+from genfire_server.engines.local.sfx._canvas import Canvas, Params
+from genfire_server.engines.local.sfx._words import NATURAL_SECONDS, Reading, natural_seconds, read
+from genfire_server.engines.local.synth.dsp import F64, RATE, finish, seed_of, shape_spectrum
+from genfire_server.engines.local.synth.reverb import add_convolved, impulse_response
 
 SAMPLE_RATE = RATE
 MIN_DURATION_SECONDS = 0.5
 MAX_DURATION_SECONDS = 30.0
-PEAK = 0.9
 
 
 @dataclass(frozen=True)
@@ -49,11 +42,12 @@ class Effect:
 
 _SOURCES: dict[str, Callable[[Canvas, Params], str]] = {
     "impact": hits.impact, "explosion": hits.explosion, "whoosh": hits.whoosh,
-    "door": hits.door, "glass": hits.glass, "gunshot": hits.gunshot, "laser": hits.laser,
-    "beep": hits.beep, "click": hits.click, "bell": hits.bell, "footsteps": beds.footsteps,
-    "rain": beds.rain, "wind": beds.wind, "thunder": beds.thunder, "water": beds.water,
-    "fire": beds.fire, "engine": beds.engine, "crowd": beds.crowd, "typing": beds.typing,
-    "heartbeat": beds.heartbeat, "birds": beds.birds, "texture": beds.texture,
+    "door": hits.door, "glass": hits.glass, "gunshot": hits.gunshot, "laser": tones.laser,
+    "beep": tones.beep, "click": tones.click, "bell": tones.bell, "footsteps": beds.footsteps,
+    "rain": weather.rain, "wind": weather.wind, "thunder": weather.thunder,
+    "water": weather.water, "fire": weather.fire, "engine": beds.engine, "crowd": beds.crowd,
+    "typing": beds.typing, "heartbeat": beds.heartbeat, "birds": beds.birds,
+    "texture": beds.texture,
 }  # fmt: skip
 # Continuous sounds fade in and out gently; one-shots keep their attack.
 _BEDS = frozenset({"rain", "wind", "water", "fire", "engine", "crowd", "birds", "texture"})
@@ -93,7 +87,9 @@ def render_effect(
             f"{MAX_DURATION_SECONDS}, got {duration_seconds}"
         )
     reading = read(prompt)
-    seed = seed_of("sfx", prompt, duration_seconds, loop)
+    # Normalised, so 2 and 2.0 (or numpy's 2.0, or loop=1) are the same request.
+    seconds_asked = None if duration_seconds is None else float(duration_seconds)
+    seed = seed_of("sfx", prompt, seconds_asked, bool(loop))
     params = Params(
         variant=reading.variant,
         weight=reading.weight,
@@ -105,7 +101,7 @@ def render_effect(
         influence=float(prompt_influence),
         rng=np.random.default_rng([seed, 1]),
     )
-    seconds = natural_seconds(reading) if duration_seconds is None else float(duration_seconds)
+    seconds = natural_seconds(reading) if seconds_asked is None else seconds_asked
     n = round(seconds * SAMPLE_RATE)
     canvas = Canvas(n, loop, np.random.default_rng([seed, 2]))
     phrase = _SOURCES[reading.sound_class](canvas, params)
@@ -119,21 +115,13 @@ def render_effect(
     )
 
 
-def _lowpass(x: F64, cutoff: float, circular: bool) -> F64:
-    n = x.shape[1]
-    size = n if circular else n + 4096
-    freqs = np.fft.rfftfreq(size, 1.0 / SAMPLE_RATE)
-    gain = 1.0 / np.sqrt(1.0 + (freqs / cutoff) ** 4)
-    out: F64 = np.fft.irfft(np.fft.rfft(x, n=size, axis=1) * gain, n=size, axis=1)[:, :n]
-    return out
-
-
 def _space(buf: F64, reading: Reading, p: Params, loop: bool, seed: int) -> F64:
     """Distance dulls and distances the direct sound; a room adds its reverb tail."""
     n = buf.shape[1]
     distance = p.distance
     if distance > 0.05:
-        buf = _lowpass(buf, 9000.0 * 2.0 ** (-2.6 * distance), loop)
+        # Air absorbs highs over distance; a loop is filtered round its seam.
+        buf = shape_spectrum(buf, high=9000.0 * 2.0 ** (-2.6 * distance), pad=4096, circular=loop)
     room = reading.room * (0.6 + 0.4 * p.strength)
     if room > 0.0:
         wet = 0.45 + 0.15 * min(room, 4.0)
@@ -166,16 +154,12 @@ def _space(buf: F64, reading: Reading, p: Params, loop: bool, seed: int) -> F64:
 
 def _finish(x: F64, *, bed: bool, loop: bool) -> NDArray[np.float32]:
     n = x.shape[1]
-    x = np.nan_to_num(x)
-    if not loop:
-        fade_in = min(round((0.03 if bed else 0.002) * SAMPLE_RATE), n // 4)
-        fade_out = min(round((0.2 if bed else 0.02) * SAMPLE_RATE), n // 4)
-        x = x * fades(n, fade_in, fade_out)[None, :]
-    peak = float(np.max(np.abs(x)))
-    if peak > 0.0:
-        x = x * (PEAK / peak)
-    out: NDArray[np.float32] = np.clip(x, -1.0, 1.0).astype(np.float32)
-    return out
+    if loop:
+        # A loop has no ends to fade: its last sample leads straight into its first.
+        return finish(x, 0, 0)
+    fade_in = min(round((0.03 if bed else 0.002) * SAMPLE_RATE), n // 4)
+    fade_out = min(round((0.2 if bed else 0.02) * SAMPLE_RATE), n // 4)
+    return finish(x, fade_in, fade_out)
 
 
 def _describe(reading: Reading, p: Params, phrase: str, loop: bool) -> str:
