@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 import av
 import av.error
@@ -46,12 +46,15 @@ from numpy.typing import NDArray
 from genfire_server.engines.local._video_io import (
     AUDIO_RATE,
     MAX_SOURCE_SECONDS,
+    STAMP_SLACK,
+    Progress,
     SourceVideo,
     VideoWriter,
     prefetch,
     resample_times,
+    source_matrix,
+    turned,
 )
-from genfire_server.engines.local.video_upscale import turned
 
 SYNC_MODES = ("cut_off", "loop", "bounce", "silence", "remap")
 OUTPUT_HEIGHTS = (480, 720)
@@ -120,7 +123,8 @@ def lipsync(
     """Write `video` with `audio` as its soundtrack to `dest`, aligned per `sync_mode`.
 
     The output is an H.264 MP4 exactly `output_height` (480 or 720) pixels high, as wide
-    as the video's aspect ratio gives (rounded to even), at the video's frame rate rounded
+    as the video's display aspect ratio gives (rounded to even: non-square pixels are
+    stretched to square, a display rotation applied), at the video's frame rate rounded
     to whole frames and capped at 30 fps, with AAC 48 kHz stereo sound. Its video and
     audio both last `output_duration(...)` to within a frame. `audio` may be any file
     FFmpeg decodes (MP3, WAV, M4A, Ogg/Opus, FLAC) or a video, whose sound is used.
@@ -135,8 +139,8 @@ def lipsync(
     if output_height not in OUTPUT_HEIGHTS:
         raise ValueError(f"output height must be 480 or 720, not {output_height!r}")
     source = SourceVideo(video, role="video")
-    fps, turns, display = _inspect(source)
-    width = _output_width(display, output_height)
+    fps, turns = _inspect(source)
+    width = _output_width(source, turns, output_height)
 
     with tempfile.TemporaryDirectory(prefix=".lipsync-", dir=dest.parent) as scratch:
         work = Path(scratch)
@@ -150,7 +154,7 @@ def lipsync(
             repeat_audio = sync_mode in ("loop", "bounce") and audio_seconds < full
             sound = _Soundtrack(pcm, bounce=sync_mode == "bounce", repeat=repeat_audio)
 
-            report = _Progress(on_progress)
+            report = Progress(on_progress)
             size = (width, output_height)
             frames = _plan_frames(source, sync_mode, count, fps, full, size, turns, work, report)
             with VideoWriter(dest, width, output_height, fps, audio=sound) as writer:
@@ -188,9 +192,9 @@ def _check_max_duration(max_duration: float | None) -> None:
         )
 
 
-def _inspect(source: SourceVideo) -> tuple[int, int, tuple[int, int]]:
-    """The output frame rate, the display rotation in counterclockwise quarter turns (the
-    first frame's, held for all), and the video's upright (display) size."""
+def _inspect(source: SourceVideo) -> tuple[int, int]:
+    """The output frame rate and the display rotation in counterclockwise quarter turns
+    (the first frame's, held for all)."""
     try:
         with av.open(str(source.path), mode="r") as container:
             stream = container.streams.video[0]
@@ -202,46 +206,19 @@ def _inspect(source: SourceVideo) -> tuple[int, int, tuple[int, int]]:
     # Whole frames per second (29.97 -> 30): frames are picked by timestamp, so rounding
     # the rate never drifts against the audio.
     fps = min(max(round(float(rate)), 1), MAX_FPS)
-    # SourceVideo.frames is a generator: closed here, its file is released at once.
-    frames = cast(Generator[tuple[float, VideoFrame], None, None], source.frames())
-    try:
-        _, first = next(frames)
-    finally:
-        frames.close()
-    turns = round(first.rotation / 90) % 4
-    size = (source.width, source.height)
-    return fps, turns, (size[1], size[0]) if turns % 2 else size
+    return fps, source.turns()
 
 
-def _output_width(display: tuple[int, int], height: int) -> int:
-    aspect = display[0] / display[1]
+def _output_width(source: SourceVideo, turns: int, height: int) -> int:
+    """The output width for `height`: the video's shape as shown (a 720x576 PAL frame
+    of 64:45 pixels is 16:9, not 5:4)."""
+    aspect = source.display_aspect(turns)
     if not 0.25 <= aspect <= 4.0:
         raise ValueError(
-            f"the video is {display[0]}x{display[1]}; aspect ratios from 1:4 to 4:1 are supported"
+            f"the video is {source.width}x{source.height}, shown at {aspect:.3g}:1; "
+            "aspect ratios from 1:4 to 4:1 are supported"
         )
     return max(2, 2 * math.floor(height * aspect / 2 + 0.5))
-
-
-class _Progress:
-    """The caller's callback, throttled to 1% steps; the bounce pre-pass takes a share.
-
-    1.0 is reported only by `done`, once the file is complete.
-    """
-
-    def __init__(self, callback: Callable[[float], None] | None) -> None:
-        self._callback = callback
-        self._last = -1.0
-        self.offset, self.span = 0.0, 1.0
-
-    def step(self, fraction: float) -> None:
-        overall = min(self.offset + self.span * min(max(fraction, 0.0), 1.0), 0.99)
-        if self._callback is not None and overall - self._last >= 0.01:
-            self._last = overall
-            self._callback(overall)
-
-    def done(self) -> None:
-        if self._callback is not None:
-            self._callback(1.0)
 
 
 # ---------------------------------------------------------------------------- video
@@ -256,12 +233,14 @@ def _plan_frames(
     size: tuple[int, int],
     turns: int,
     work: Path,
-    report: _Progress,
+    report: Progress,
 ) -> Iterator[VideoFrame]:
     """The `count` output frames, upright, one per 1/fps seconds, for the mode."""
     video_short = source.duration < full - 0.5 / fps
     if sync_mode == "bounce" and video_short:
-        forward = max(1, round(source.duration * fps))
+        # Only as much of the source as the output reaches: with a short max_duration,
+        # encoding the whole of a long video forwards would be wasted work.
+        forward = min(max(1, round(source.duration * fps)), count)
         store = _FrameStore(work, size, fps, turns)
         # The pre-pass is about as much work as the output's own frames.
         report.span = forward / (forward + count)
@@ -296,7 +275,7 @@ def _stretched(source: SourceVideo, count: int, step: float) -> Iterator[VideoFr
     produced = 0
     last: VideoFrame | None = None
     for stamp, frame in source.frames():
-        while last is not None and produced < count and produced * step < stamp - 1e-6:
+        while last is not None and produced < count and produced * step < stamp - STAMP_SLACK:
             yield last
             produced += 1
         if produced >= count:
@@ -354,6 +333,7 @@ class _FrameStore:
             width=self._size[0],
             height=self._size[1],
             format="yuv420p",
+            src_colorspace=source_matrix(frame),
             dst_colorspace=Colorspace.ITU709,
             dst_color_range=ColorRange.MPEG,
             interpolation="BICUBIC",

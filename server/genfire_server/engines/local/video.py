@@ -165,7 +165,9 @@ def probe(path: Path) -> VideoInfo:
         if stream.duration and stream.time_base:
             duration = float(stream.duration * stream.time_base)
         else:
-            duration = (container.duration or 0) / 1_000_000
+            # container.duration runs from time 0, not from the first timestamp (Matroska).
+            start = container.start_time or 0
+            duration = max((container.duration or 0) - start, 0) / 1_000_000
         frames = stream.frames
         if frames <= 0:  # not in the header: count packets (no decoding)
             frames = sum(1 for packet in container.demux(stream) if packet.size)

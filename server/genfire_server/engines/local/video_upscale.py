@@ -8,10 +8,22 @@ a frame, against 8.7 ms for OpenCV's INTER_LANCZOS4, which needs a round trip th
 RGB), so the frame never leaves FFmpeg's pixel formats.
 
 The output keeps the source's timing exactly: each frame keeps its presentation time in
-the source's time base, so constant and variable frame rates both survive, and the audio
-track is copied packet for packet when MP4 can hold it (AAC, MP3) or re-encoded to AAC
-otherwise. Frames stream from decoder to encoder a few at a time, so memory stays at a
-handful of frames whatever the length.
+the source's time base, less the first frame's (a live-stream segment stamped an hour in
+starts at 0), so constant and variable frame rates both survive, and the audio track,
+shifted the same, is copied packet for packet when MP4 can hold it (AAC, MP3) or
+re-encoded to AAC otherwise. Frames stream from decoder to encoder a few at a time, so
+memory stays at a handful of frames whatever the length.
+
+Colours show as in the source: a tagged source keeps its matrix, primaries and transfer
+(HDR included); an untagged or RGB one (a GIF, a webcam clip) is decoded with the matrix
+players would guess for its size and converted to BT.709, then tagged so, since at HD
+sizes players would otherwise guess BT.709 for what was BT.601. A display rotation is
+applied by turning the scaled planes themselves, so nothing is re-converted; non-square
+pixels keep their sample aspect ratio.
+
+Limits: output at most 7680x4320 (either way round) and 60 frames per second, and at
+most `MAX_PIXEL_FRAMES` output pixels x frames, the work of 10 minutes of 4K at 30 fps
+(about an hour of CPU on two cores): 2.5 minutes at 8K 30 fps, for example.
 """
 
 from __future__ import annotations
@@ -22,7 +34,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import cast
 
 import av
 import av.error
@@ -32,19 +43,22 @@ from av.audio.stream import AudioStream
 from av.container import InputContainer, OutputContainer
 from av.packet import Packet
 from av.video.frame import VideoFrame
-from av.video.reformatter import ColorRange, Colorspace
+from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 from av.video.stream import VideoStream
-from numpy.typing import NDArray
 
 from genfire_server.engines.local._video_io import (
     AUDIO_RATE,
+    Progress,
     SourceVideo,
     prefetch,
+    source_matrix,
 )
 from genfire_server.engines.local.video import probe
 
 MAX_OUTPUT_WIDTH = 7680
 MAX_OUTPUT_HEIGHT = 4320
+MAX_OUTPUT_FPS = 60
+MAX_PIXEL_FRAMES = 3840 * 2160 * 30 * 600
 SCALE_FACTORS = (2, 4)
 
 # Codecs an MP4 carries as they are; anything else (Opus, Vorbis, PCM, AC-3...) is
@@ -52,6 +66,12 @@ SCALE_FACTORS = (2, 4)
 _COPYABLE_AUDIO = frozenset({av.Codec("aac", "r").id, av.Codec("mp3", "r").id})
 # Audio is fed to the muxer up to this far ahead of the video, keeping its buffer small.
 _AUDIO_LEAD_SECONDS = 0.5
+# Frame colorspace tags (FFmpeg's AVColorSpace) kept as they are: BT.709, FCC, BT.470BG,
+# SMPTE 170M and 240M, BT.2020 NCL, the ones swscale has a matrix for. Unspecified (2),
+# RGB (0) and the rest are converted to BT.709 (1).
+_KEPT_MATRICES = frozenset({1, 4, 5, 6, 7, 9})
+_BT709 = 1
+_UNSET = frozenset({0, 2, 3})  # primaries or transfer reserved, unspecified, reserved
 
 
 @dataclass(frozen=True)
@@ -81,7 +101,8 @@ def upscale_video(
     and the same audio. The size limit is 8K either way round: at most 7680 x 4320
     landscape or 4320 x 7680 portrait. `on_progress` receives the fraction done, 0 to 1.
 
-    Raises ValueError for a factor other than 2 or 4, an output over the 8K limit, or a
+    Raises ValueError for a factor other than 2 or 4, an output over the 8K limit, over
+    60 frames per second or over the work budget (see the module docstring), or a
     source that is not a readable video (including a still image or an audio file with
     cover art), over 4096 px on a side, or longer than 10 minutes.
     """
@@ -96,13 +117,19 @@ def upscale_video(
             f"upscaling {video.width}x{video.height} by {scale_factor} gives "
             f"{width}x{height}, over the {MAX_OUTPUT_WIDTH}x{MAX_OUTPUT_HEIGHT} limit"
         )
+    # The stated rate gives an early refusal; the frame count below holds a file whose
+    # headers understate it to the same budget.
+    max_frames = _check_budget(video, width, height)
 
-    report = _Progress(on_progress, video.duration)
-    writer = _UpscaleWriter(dest, video)
+    turns = video.turns()
+    report = Progress(on_progress)
+    writer = _UpscaleWriter(dest, video, turns)
     with writer:
-        for frame in prefetch(_scaled_frames(video, scale_factor)):
+        for frame in prefetch(_scaled_frames(video, scale_factor, turns)):
+            if writer.frames >= max_frames:
+                raise ValueError(_over_budget(width, height))
             writer.write(frame)
-            report(frame.time or 0.0)
+            report.step((frame.time or 0.0) / max(video.duration, 1e-6))
     report.done()
     info = probe(dest)
     return UpscaleResult(
@@ -112,6 +139,27 @@ def upscale_video(
         fps=_frame_rate(dest, writer.fps),
         frames=writer.frames,
         has_audio=info.has_audio,
+    )
+
+
+def _check_budget(video: SourceVideo, width: int, height: int) -> int:
+    """Refuse a source over the frame-rate limit or the work budget; return the most
+    output frames the budget allows at this size."""
+    if video.frame_rate > MAX_OUTPUT_FPS + 0.01:
+        raise ValueError(
+            f"the source video runs at {video.frame_rate:g} frames per second; at most "
+            f"{MAX_OUTPUT_FPS} is supported"
+        )
+    if width * height * video.frame_rate * video.duration > MAX_PIXEL_FRAMES:
+        raise ValueError(_over_budget(width, height))
+    return MAX_PIXEL_FRAMES // (width * height)
+
+
+def _over_budget(width: int, height: int) -> str:
+    minutes = MAX_PIXEL_FRAMES / (width * height * 30) / 60
+    return (
+        f"upscaling to {width}x{height} is limited to the work of 10 minutes of 4K at "
+        f"30 fps ({minutes:.1f} minutes at 30 fps at this size); this source is over it"
     )
 
 
@@ -133,61 +181,74 @@ def _refuse_cover_art(video: SourceVideo) -> None:
         raise ValueError(f"the {video.role} is not a decodable video ({error})") from None
 
 
-def _scaled_frames(video: SourceVideo, factor: int) -> Iterator[VideoFrame]:
-    """Source frames enlarged to the output size, timestamps kept."""
-    turns: int | None = None
+def _scaled_frames(video: SourceVideo, factor: int, turns: int) -> Iterator[VideoFrame]:
+    """Source frames enlarged to the output size and turned upright, timestamps kept."""
+    tags: _Tags | None = None
     for _, frame in video.frames():
-        if turns is None:
-            # A display rotation belongs to the stream: the first frame's holds for all,
-            # so every output frame has the same size.
-            turns = round(frame.rotation / 90) % 4
-        # YUV stays in its own matrix (its tags are copied to the output); a turned frame
-        # is RGB, converted with BT.709 and tagged so.
-        matrix = None
-        if turns:
-            frame = turned(frame, turns)
-            matrix = Colorspace.ITU709
+        if tags is None:
+            # Decided once, from the first frame, so every output frame matches the stream.
+            tags = _Tags.for_source(frame)
         scaled = frame.reformat(
             width=frame.width * factor,
             height=frame.height * factor,
             format="yuv420p",
             interpolation="LANCZOS",
-            dst_colorspace=matrix,
+            src_colorspace=source_matrix(frame),
+            dst_colorspace=tags.convert_to,
             # Full-range (JPEG) sources are moved to the video range H.264 players expect.
             src_color_range=frame.color_range or None,
             dst_color_range=ColorRange.MPEG,
             threads=0,
         )
+        if turns:
+            scaled = _turn_planes(scaled, turns)
+        tags.apply(scaled)
         scaled.pts, scaled.time_base = frame.pts, frame.time_base
         yield scaled
 
 
-def turned(frame: VideoFrame, turns: int) -> VideoFrame:
-    """`frame` as RGB turned `turns` quarter turns counterclockwise, as a display matrix
-    turns it (see `_video_io.frame_to_rgb`), keeping its timestamp."""
-    rgb = cast(NDArray[np.uint8], frame.to_ndarray(format="rgb24"))
-    upright = VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(rgb, turns)), format="rgb24")
-    upright.pts, upright.time_base = frame.pts, frame.time_base
+@dataclass(frozen=True)
+class _Tags:
+    """The output's colour tags, and the matrix its pixels are converted to."""
+
+    convert_to: int | None  # a reformatter Colorspace; None keeps the source's matrix
+    colorspace: int
+    primaries: int
+    transfer: int
+
+    @classmethod
+    def for_source(cls, frame: VideoFrame) -> _Tags:
+        """A tagged YUV source keeps its tags; an untagged or RGB one is converted to
+        BT.709 and tagged so, keeping any primaries or transfer it does state."""
+        primaries, transfer = frame.color_primaries, frame.color_trc
+        rgb = frame.format.is_rgb or frame.format.name == "pal8"
+        if not rgb and frame.colorspace in _KEPT_MATRICES:
+            return cls(None, frame.colorspace, primaries, transfer)
+        return cls(
+            int(Colorspace.ITU709),
+            _BT709,
+            primaries if primaries not in _UNSET else int(ColorPrimaries.BT709),
+            transfer if transfer not in _UNSET else int(ColorTrc.BT709),
+        )
+
+    def apply(self, frame: VideoFrame) -> None:
+        frame.colorspace = self.colorspace
+        frame.color_primaries = self.primaries
+        frame.color_trc = self.transfer
+        frame.color_range = int(ColorRange.MPEG)
+
+
+def _turn_planes(frame: VideoFrame, turns: int) -> VideoFrame:
+    """A yuv420p `frame` turned `turns` quarter turns counterclockwise, as a display
+    matrix turns it (see `_video_io.frame_to_rgb`), plane by plane: exact, and with no
+    round trip through RGB, so its matrix and bit values are untouched."""
+    width, height = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
+    upright = VideoFrame(width, height, "yuv420p")
+    for source, target in zip(frame.planes, upright.planes, strict=True):
+        rows = np.frombuffer(memoryview(source), np.uint8).reshape(source.height, -1)
+        into = np.frombuffer(memoryview(target), np.uint8).reshape(target.height, -1)
+        into[:, : target.width] = np.rot90(rows[:, : source.width], turns)
     return upright
-
-
-class _Progress:
-    """Calls the caller's callback with the fraction done, at most once per 1%."""
-
-    def __init__(self, callback: Callable[[float], None] | None, duration: float) -> None:
-        self._callback = callback
-        self._duration = max(duration, 1e-6)
-        self._last = -1.0
-
-    def __call__(self, seconds: float) -> None:
-        fraction = min(max(seconds / self._duration, 0.0), 0.99)
-        if self._callback is not None and fraction - self._last >= 0.01:
-            self._last = fraction
-            self._callback(fraction)
-
-    def done(self) -> None:
-        if self._callback is not None:
-            self._callback(1.0)
 
 
 class _UpscaleWriter:
@@ -199,10 +260,14 @@ class _UpscaleWriter:
     display rotation) set up the video stream.
     """
 
-    def __init__(self, dest: Path, video: SourceVideo) -> None:
+    def __init__(self, dest: Path, video: SourceVideo, turns: int) -> None:
         self.dest = dest
         self.frames = 0
         self._path = video.path
+        # A stored pixel's shape, as shown once the picture is turned upright.
+        sample = video.sample_aspect
+        self._sample_aspect = 1 / sample if turns % 2 else sample
+        self._origin: Fraction | None = None  # the first frame's time, in seconds
         self._last_pts: int | None = None
         self._source: InputContainer | None = None
         self._container: OutputContainer | None = None
@@ -236,12 +301,16 @@ class _UpscaleWriter:
         context.color_primaries = first.color_primaries
         context.color_trc = first.color_trc
         context.color_range = int(ColorRange.MPEG)
+        if self._sample_aspect != 1:
+            context.sample_aspect_ratio = self._sample_aspect
         self._video = stream
-        self._audio = _AudioFeed(self._source, container)
+        self._audio = _AudioFeed(self._source, container, self._origin or Fraction(0))
         return container, stream, self._audio
 
     def write(self, frame: VideoFrame) -> None:
         if self._container is None or self._video is None or self._audio is None:
+            if frame.pts is not None and frame.time_base is not None:
+                self._origin = frame.pts * frame.time_base
             container, stream, audio = self._start(frame)
         else:
             container, stream, audio = self._container, self._video, self._audio
@@ -253,7 +322,10 @@ class _UpscaleWriter:
 
     def _pts(self, frame: VideoFrame) -> int:
         if frame.pts is not None and frame.time_base is not None:
-            pts = round(frame.pts * frame.time_base / self._time_base)
+            # From the first frame: a source stamped from an hour in would otherwise
+            # give an MP4 with an hour of nothing before its first frame.
+            since = frame.pts * frame.time_base - (self._origin or 0)
+            pts = round(since / self._time_base)
         else:  # a raw stream without timestamps: frames are evenly spaced
             pts = round(self.frames / self._rate / self._time_base)
         # x264 needs strictly increasing timestamps; a repeated one is a decoder quirk.
@@ -302,10 +374,18 @@ class _UpscaleWriter:
 
 
 class _AudioFeed:
-    """The source's first audio track, copied or re-encoded into the output in time order."""
+    """The source's first audio track, copied or re-encoded into the output in time order.
 
-    def __init__(self, source: InputContainer, container: OutputContainer) -> None:
+    Its times are shifted by `origin`, the source time of the first video frame, as the
+    video's are, so the two stay in sync.
+    """
+
+    def __init__(
+        self, source: InputContainer, container: OutputContainer, origin: Fraction
+    ) -> None:
         self._container = container
+        self._origin = origin
+        self._skip = 0  # samples from before the first video frame, left out
         self._packets: Iterator[Packet[AudioStream]] | None = None
         self._pending: Packet[AudioStream] | None = None
         self._output: AudioStream | None = None
@@ -337,7 +417,7 @@ class _AudioFeed:
                 self._packets = None
                 return
             pts, base = packet.pts, packet.time_base
-            if pts is not None and base is not None and float(pts * base) > seconds:
+            if pts is not None and base is not None and pts * base - self._origin > seconds:
                 self._pending = packet
                 return
             self._pass(packet)
@@ -346,6 +426,11 @@ class _AudioFeed:
         if packet.dts is None:  # the demuxer's end-of-stream marker; flush() drains
             return
         if self._output is not None:
+            if self._origin and packet.time_base is not None:
+                shift = round(self._origin / packet.time_base)
+                if packet.pts is not None:
+                    packet.pts -= shift
+                packet.dts -= shift
             packet.stream = self._output
             self._container.mux(packet)
             return
@@ -356,15 +441,23 @@ class _AudioFeed:
         assert self._encoder is not None
         assert self._resampler is not None
         if frame is not None and self._next_sample is None:
-            # The track starts where the source's does, keeping lip sync with the video.
-            self._next_sample = round((frame.time or 0.0) * AUDIO_RATE)
+            # The track starts where the source's does, relative to the first video
+            # frame, keeping lip sync; sound from before that frame is left out.
+            start = round((Fraction(frame.time or 0.0) - self._origin) * AUDIO_RATE)
+            self._next_sample, self._skip = max(start, 0), max(-start, 0)
         for chunk in self._resampler.resample(frame):
             samples = np.ascontiguousarray(chunk.to_ndarray(), dtype=np.float32)
+            if self._skip:
+                dropped = min(self._skip, samples.shape[1])
+                samples, self._skip = samples[:, dropped:], self._skip - dropped
+                if not samples.shape[1]:
+                    continue
+                samples = np.ascontiguousarray(samples)
             out = AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
             out.sample_rate = AUDIO_RATE
             out.pts = self._next_sample or 0
             out.time_base = Fraction(1, AUDIO_RATE)
-            self._next_sample = (self._next_sample or 0) + chunk.samples
+            self._next_sample = (self._next_sample or 0) + samples.shape[1]
             self._container.mux(self._encoder.encode(out))
 
     def flush(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 from av.audio.stream import AudioStream
 from av.bitstream import BitStreamFilterContext
 from av.container import OutputContainer
+from av.video.reformatter import Colorspace
 from numpy.typing import NDArray
 
 U8 = NDArray[np.uint8]
@@ -132,6 +134,10 @@ def ramp_tone(seconds: float, rate: int, *, hz: float = 440.0) -> F32:
     return (envelope * np.sin(2 * np.pi * hz * t)).astype(np.float32)
 
 
+# Matrix tags (FFmpeg's AVColorSpace) and the swscale matrix that makes pixels so tagged.
+_MATRICES = {1: Colorspace.ITU709, 5: Colorspace.ITU601, 6: Colorspace.ITU601, 9: Colorspace.BT2020}
+
+
 def write_clip(
     path: Path,
     seconds: float,
@@ -141,25 +147,69 @@ def write_clip(
     audio: str | None = None,
     audio_seconds: float | None = None,
     pix_fmt: str = "yuv420p",
+    form: str | None = None,
+    start: float = 0.0,
+    rotation: int = 0,
+    sample_aspect: Fraction | None = None,
+    colours: tuple[int, int, int] | None = None,
+    picture: Callable[[int, int, int], U8] = indexed_frame,
 ) -> Path:
-    """A video of `indexed_frame`s; `audio` names a codec ("aac", "pcm_s16le", ...)."""
+    """A video of `indexed_frame`s (or of `picture(index, width, height)`).
+
+    `audio` names a codec ("aac", "pcm_s16le", ...); `form` a container format other
+    than the suffix's. Both streams' timestamps begin at `start` seconds, as a live
+    recording's or a cut segment's do. `rotation` is a display matrix in degrees
+    counterclockwise, stored in the container as a phone stores it; `sample_aspect` is
+    the shape of a stored pixel. `colours` tags the stream (matrix, primaries, transfer
+    as FFmpeg numbers them) and converts its pixels with that matrix; without it the
+    stream is untagged, its pixels made in the matrix players assume for its size
+    (BT.709 from 1280 wide or over 576 high, BT.601 below), as cameras make them.
+    """
     count = round(seconds * fps)
-    with av.open(str(path), mode="w") as container:
+    with av.open(str(path), mode="w", format=form) as container:
         stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
         stream.width, stream.height = size
         stream.pix_fmt = pix_fmt
+        if sample_aspect is not None:
+            stream.codec_context.sample_aspect_ratio = sample_aspect
+        if rotation:
+            stream.set_display_rotation(rotation)
+        matrix = _guessed_matrix(*size)
+        if colours is not None:
+            context = stream.codec_context
+            context.colorspace, context.color_primaries, context.color_trc = colours
+            matrix = _MATRICES[colours[0]]
         sound = cast(AudioStream, container.add_stream(audio, rate=48_000)) if audio else None
         if sound is not None:
             sound.layout = "stereo"
+        first = round(start * fps)
         for index in range(count):
-            frame = av.VideoFrame.from_ndarray(indexed_frame(index, *size), format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, fps)
+            rgb = av.VideoFrame.from_ndarray(picture(index, *size), format="rgb24")
+            frame = rgb.reformat(format=pix_fmt, dst_colorspace=matrix)
+            frame.pts, frame.time_base = first + index, Fraction(1, fps)
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
         if sound is not None:
             tone = ramp_tone(seconds if audio_seconds is None else audio_seconds, 48_000)
-            _encode_audio(container, sound, tone, 48_000)
+            _encode_audio(container, sound, tone, 48_000, start=start)
     return path
+
+
+def _guessed_matrix(width: int, height: int) -> Colorspace:
+    """The matrix players (mpv, VLC) assume for an untagged video of this size."""
+    return Colorspace.ITU709 if width >= 1280 or height > 576 else Colorspace.ITU601
+
+
+def flat_picture(colours: list[tuple[int, int, int]]) -> Callable[[int, int, int], U8]:
+    """A `picture` for `write_clip`: vertical stripes of flat colour, the same each frame."""
+
+    def draw(_: int, width: int, height: int) -> U8:
+        frame = np.zeros((height, width, 3), dtype=np.uint8)
+        for k, colour in enumerate(colours):
+            frame[:, k * width // len(colours) : (k + 1) * width // len(colours)] = colour
+        return frame
+
+    return draw
 
 
 def write_vfr_clip(path: Path, stamps_ms: list[int], size: tuple[int, int] = (160, 90)) -> Path:
@@ -222,13 +272,15 @@ def _encode_audio(
     stream: AudioStream,
     samples: F32,
     rate: int,
+    *,
+    start: float = 0.0,
 ) -> None:
     channels = stream.layout.nb_channels
     planes = np.repeat(samples[None], channels, axis=0)
     frame = av.AudioFrame.from_ndarray(
         np.ascontiguousarray(planes), format="fltp", layout=stream.layout.name
     )
-    frame.sample_rate, frame.pts, frame.time_base = rate, 0, Fraction(1, rate)
+    frame.sample_rate, frame.pts, frame.time_base = rate, round(start * rate), Fraction(1, rate)
     container.mux(stream.encode(frame))
     container.mux(stream.encode(None))
 
@@ -287,6 +339,48 @@ def decoded_frames(path: Path) -> list[U8]:
 def frame_times(path: Path) -> list[float]:
     with av.open(str(path)) as container:
         return [float(frame.time or 0.0) for frame in container.decode(video=0)]
+
+
+def movie_seconds(path: Path) -> float:
+    """An MP4's length as players read it: the movie header's duration, edit lists and
+    all (an empty edit before the first frame counts)."""
+    data = path.read_bytes()
+    at = data.index(b"mvhd")
+    if data[at + 4] == 0:
+        scale, length = struct.unpack(">II", data[at + 16 : at + 24])
+    else:
+        scale, length = struct.unpack(">IQ", data[at + 24 : at + 36])
+    return float(length / scale)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A video's first frame as a player shows it, with the tags it went by."""
+
+    rgb: U8
+    matrix: int
+    primaries: int
+    transfer: int
+    sample_aspect: Fraction | None
+
+
+def as_shown(path: Path) -> Shown:
+    """The first frame decoded as a player decodes it: with the matrix its tag names, or
+    untagged, the one players guess from the size (BT.709 from 1280 wide or over 576
+    high, else BT.601)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frame = next(container.decode(stream))
+        guess = _guessed_matrix(frame.width, frame.height)
+        matrix = _MATRICES.get(frame.colorspace, guess)
+        rgb = frame.reformat(format="rgb24", src_colorspace=matrix).to_ndarray()
+        return Shown(
+            rgb=cast(U8, rgb),
+            matrix=frame.colorspace,
+            primaries=frame.color_primaries,
+            transfer=frame.color_trc,
+            sample_aspect=stream.sample_aspect_ratio,
+        )
 
 
 def decoded_audio(path: Path) -> tuple[F64, int]:

@@ -3,11 +3,16 @@ streams, shows the right source frame at the right time, and plays the right aud
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
+from av.video.frame import VideoFrame
 
+from genfire_server.engines.local import lipsync as lipsync_module
+from genfire_server.engines.local._video_io import SourceVideo
 from genfire_server.engines.local.lipsync import (
     SYNC_MODES,
     LipsyncResult,
@@ -16,8 +21,10 @@ from genfire_server.engines.local.lipsync import (
 )
 from tests.engines.local.media_fixtures import (
     U8,
+    as_shown,
     decoded_audio,
     decoded_frames,
+    flat_picture,
     frame_index,
     measure,
     rms,
@@ -119,9 +126,10 @@ def test_both_streams_last_the_output_duration(
     expected = EXPECTED[mode][case]
     out = measure(dest)
     assert result.duration == pytest.approx(expected, abs=FRAME)
-    assert result.duration == pytest.approx(
-        output_duration(result.video_seconds, result.audio_seconds, mode), abs=FRAME
-    )
+    # The file itself, decoded: as many pictures and as much sound as the table says.
+    assert len(decoded_frames(dest)) == round(expected * FPS)
+    samples, rate = decoded_audio(dest)
+    assert len(samples) / rate == pytest.approx(expected, abs=2 * FRAME)
     assert result.video_seconds == pytest.approx(float(video[-1]), abs=FRAME)
     assert result.audio_seconds == pytest.approx(float(audio[-1]), abs=0.01)
     assert out.fps == FPS
@@ -177,8 +185,12 @@ def test_output_heights(media: dict[str, Path], tmp_path: Path) -> None:
     assert (measure(dest).width, measure(dest).height) == (1280, 720)
 
 
-def test_display_rotation_is_applied(media: dict[str, Path], tmp_path: Path) -> None:
-    phone = write_rotated_clip(tmp_path / "phone.mp4", media["video2"])
+@pytest.mark.parametrize("carried", ["h264 message", "display matrix"])
+def test_display_rotation_is_applied(media: dict[str, Path], tmp_path: Path, carried: str) -> None:
+    if carried == "display matrix":  # in the container, as phones write it
+        phone = write_clip(tmp_path / "phone.mp4", 2.0, rotation=90)
+    else:
+        phone = write_rotated_clip(tmp_path / "phone.mp4", media["video2"])
     for mode in ("loop", "bounce"):  # decoded straight, and via the bounce store
         dest = tmp_path / f"{mode}.mp4"
         result = lipsync(phone, media["audio3"], dest, sync_mode=mode, output_height=480)
@@ -187,6 +199,82 @@ def test_display_rotation_is_applied(media: dict[str, Path], tmp_path: Path) -> 
         assert frames[0].shape == (480, 270, 3)
         shown = [frame_index(np.rot90(frame, -1)) for frame in frames]
         assert shown[:48] == list(range(48))
+
+
+@pytest.mark.parametrize(("rotation", "width"), [(0, 854), (90, 270)])
+def test_non_square_pixels_are_shown_at_their_shape(
+    media: dict[str, Path], tmp_path: Path, rotation: int, width: int
+) -> None:
+    # PAL widescreen in miniature: 180x144 stored, of 64:45 pixels, is 16:9 on screen.
+    source = write_clip(
+        tmp_path / "pal.mp4",
+        0.5,
+        size=(180, 144),
+        sample_aspect=Fraction(64, 45),
+        rotation=rotation,
+    )
+    dest = tmp_path / "out.mp4"
+    result = lipsync(source, media["audio2"], dest, sync_mode="cut_off", output_height=480)
+    out = measure(dest)
+    assert (out.width, out.height) == (result.width, result.height) == (width, 480)
+
+
+def test_a_video_cut_from_a_minute_in_lasts_its_own_length(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    # Matroska states its length from time 0: a clip cut from 60 s to 61 s says 61 s.
+    cut = write_clip(tmp_path / "cut.mkv", 1.0, start=60.0)
+    voice = write_audio(tmp_path / "voice.wav", 1.5)
+    dest = tmp_path / "out.mp4"
+    result = lipsync(cut, voice, dest, sync_mode="loop", output_height=480)
+    assert result.video_seconds == pytest.approx(1.0, abs=FRAME)
+    assert indices(decoded_frames(dest)) == list(range(24)) + list(range(12))
+
+
+def test_bounce_prepares_only_what_the_output_shows(
+    media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored: list[VideoFrame] = []
+    add = lipsync_module._FrameStore.add
+
+    def counted(store: lipsync_module._FrameStore, frame: VideoFrame) -> None:
+        stored.append(frame)
+        add(store, frame)
+
+    monkeypatch.setattr(lipsync_module._FrameStore, "add", counted)
+    _, dest = run(media, tmp_path, "video2", "audio3", "bounce", max_duration=1.0)
+    assert indices(decoded_frames(dest)) == list(range(24))
+    assert len(stored) == 24  # not the video's 48
+
+
+def test_a_one_frame_video_is_decoded_once_however_long_the_loop(
+    media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    still = write_clip(tmp_path / "still.mp4", FRAME)
+    passes: list[Path] = []
+    frames = SourceVideo.frames
+
+    def counted(source: SourceVideo) -> Iterator[tuple[float, VideoFrame]]:
+        passes.append(source.path)
+        return frames(source)
+
+    monkeypatch.setattr(SourceVideo, "frames", counted)
+    dest = tmp_path / "out.mp4"
+    result = lipsync(still, media["audio3"], dest, sync_mode="loop", output_height=480)
+    assert result.frames == 72
+    assert indices(decoded_frames(dest)) == [0] * 72
+    # One look at the first frame's rotation, one pass decoding it; not one per frame.
+    assert len(passes) <= 2
+
+
+def test_an_untagged_hd_video_keeps_its_colours(media: dict[str, Path], tmp_path: Path) -> None:
+    # Untagged HD is BT.709 to players; read as BT.601 its greens would come out dull.
+    green = (60, 180, 60)
+    source = write_clip(tmp_path / "hd.mp4", 0.25, size=(1280, 720), picture=flat_picture([green]))
+    dest = tmp_path / "out.mp4"
+    lipsync(source, media["audio2"], dest, sync_mode="cut_off", output_height=480)
+    shown = as_shown(dest).rgb
+    assert np.abs(shown[200:280, 300:550].reshape(-1, 3).mean(axis=0) - green).max() <= 4
 
 
 def test_frame_rate_is_capped_at_30(tmp_path: Path, media: dict[str, Path]) -> None:

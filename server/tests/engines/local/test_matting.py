@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from PIL import Image
+from PIL import Image, ImageCms
 
 from genfire_server.engines.local.matting import MAX_PIXELS, remove_background
 from tests.engines.local.media_fixtures import U8, photo_scene, png_header_only
@@ -140,3 +140,79 @@ def test_too_many_pixels_is_refused_from_the_header(tmp_path: Path) -> None:
 def test_a_missing_file_is_not_a_value_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         remove_background(tmp_path / "absent.png")
+
+
+# ---------------------------------------------------------------------------- shapes
+
+
+@pytest.mark.parametrize("size", [(1_000_001, 1), (1, 1_000_001), (16_385, 900)])
+def test_overlong_sides_are_refused_from_the_header(tmp_path: Path, size: tuple[int, int]) -> None:
+    # A kilobyte PNG of a million-pixel line once crashed OpenCV, and the process with it.
+    path = png_header_only(tmp_path / "line.png", *size)
+    with pytest.raises(ValueError, match="at most 16384 px on a side"):
+        remove_background(path)
+
+
+@pytest.mark.parametrize("size", [(2_100, 100), (30, 700)])
+def test_shapes_longer_than_20_to_1_are_refused(tmp_path: Path, size: tuple[int, int]) -> None:
+    path = save(tmp_path / "strip.png", np.full((size[1], size[0], 3), 128, np.uint8))
+    with pytest.raises(ValueError, match="shapes up to 20:1"):
+        remove_background(path)
+
+
+def test_a_20_to_1_banner_is_matted(tmp_path: Path) -> None:
+    banner = np.full((100, 2000, 3), (200, 205, 215), np.uint8)
+    banner[30:70, 900:1100] = (220, 30, 30)
+    alpha = matte(remove_background(save(tmp_path / "banner.png", banner)), (2000, 100))[..., 3]
+    assert (alpha[40:60, 920:1080] == 255).all()
+    assert (alpha[:, :800] == 0).all()
+
+
+def test_an_encoder_failure_is_a_value_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*_: object) -> tuple[bool, NDArray[np.uint8]]:
+        raise cv2.error("imencode refused the image")
+
+    monkeypatch.setattr(cv2, "imencode", fail)
+    plain = save(tmp_path / "plain.png", np.full((40, 60, 3), 90, np.uint8))
+    with pytest.raises(ValueError, match="could not be encoded"):
+        remove_background(plain)
+
+
+# ---------------------------------------------------------------------------- colour
+
+
+def test_16_bit_greyscale_is_scaled_not_clipped(tmp_path: Path) -> None:
+    grey = np.full((200, 300), 40_000, np.uint16)  # a light backdrop
+    grey[50:150, 100:200] = 12_000  # a dark square
+    path = tmp_path / "grey16.png"
+    Image.fromarray(grey).save(path)
+    assert Image.open(path).mode == "I;16"
+    rgba = matte(remove_background(path), (300, 200))
+    assert (rgba[100, 150, :3] == round(12_000 / 257)).all()
+    assert (rgba[10, 10, :3] == round(40_000 / 257)).all()
+    alpha = rgba[..., 3]
+    assert (alpha[60:140, 110:190] == 255).all()
+    assert (alpha[:40] == 0).all()
+
+
+def test_the_colour_profile_is_kept(tmp_path: Path) -> None:
+    picture, _ = photo_scene(320, 240)
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    path = tmp_path / "tagged.jpg"
+    Image.fromarray(picture).save(path, quality=95, icc_profile=profile)
+    with Image.open(io.BytesIO(remove_background(path))) as out:
+        out.load()
+        assert out.info.get("icc_profile") == profile
+
+
+def test_a_profile_for_other_channels_is_not_attached(tmp_path: Path) -> None:
+    # A Lab profile cannot describe the RGB pixels written out; better none than wrong.
+    picture, _ = photo_scene(160, 120)
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    path = tmp_path / "lab.png"
+    Image.fromarray(picture).save(path, icc_profile=profile)
+    with Image.open(io.BytesIO(remove_background(path))) as out:
+        out.load()
+        assert "icc_profile" not in out.info

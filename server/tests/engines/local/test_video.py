@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -14,12 +14,20 @@ from typing import cast
 import av
 import numpy as np
 import pytest
+from av.video.frame import VideoFrame
 from numpy.typing import NDArray
 from PIL import Image
 
 from genfire_server.engines.local import video
 from genfire_server.engines.local._video_frames import cover_box, cover_resize
+from genfire_server.engines.local._video_io import (
+    SourceVideo,
+    frame_to_rgb,
+    load_image,
+    resample_times,
+)
 from genfire_server.engines.local._video_scene import Scene
+from tests.engines.local import media_fixtures as fixtures
 
 U8 = NDArray[np.uint8]
 ASPECTS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
@@ -570,3 +578,63 @@ def test_a_failure_part_way_leaves_no_file(tmp_path: Path, monkeypatch: pytest.M
 def test_probe_refuses_a_non_video(bad: dict[str, Path]) -> None:
     with pytest.raises(ValueError, match="not a readable video"):
         video.probe(bad["text"])
+
+
+# ---------------------------------------------------------------------------- source files
+
+
+@pytest.mark.parametrize(
+    ("name", "form", "start"),
+    [("plain.mp4", None, 0.0), ("live.ts", "mpegts", 3600.0), ("cut.mkv", None, 60.0)],
+)
+def test_a_source_lasts_from_its_first_frame(
+    tmp_path: Path, name: str, form: str | None, start: float
+) -> None:
+    # A live-stream segment stamped an hour in; a Matroska cut whose stated duration
+    # runs from time 0.
+    path = fixtures.write_clip(tmp_path / name, 1.0, form=form, start=start)
+    source = SourceVideo(path)
+    assert source.duration == pytest.approx(1.0, abs=1 / 24)
+    stamps = [stamp for stamp, _ in source.frames()]
+    assert len(stamps) == 24
+    assert stamps[0] == 0.0
+
+
+def test_a_looped_short_source_is_decoded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = fixtures.write_clip(tmp_path / "short.mp4", 0.25)  # 6 frames
+    source = SourceVideo(clip)
+    passes: list[int] = []
+    frames = SourceVideo.frames
+
+    def counted(self: SourceVideo) -> Iterator[tuple[float, VideoFrame]]:
+        passes.append(1)
+        return frames(self)
+
+    monkeypatch.setattr(SourceVideo, "frames", counted)
+    shown = [
+        fixtures.frame_index(frame_to_rgb(f)) for f in resample_times(source, 30, 24, loop=True)
+    ]
+    assert shown == [k % 6 for k in range(30)]
+    assert len(passes) == 1
+
+
+def test_an_untagged_hd_source_is_read_as_players_read_it(tmp_path: Path) -> None:
+    # Untagged HD is BT.709 to players; swscale alone would read it as BT.601.
+    green = (60, 180, 60)
+    clip = fixtures.write_clip(
+        tmp_path / "hd.mp4", 1 / 24, size=(1280, 720), picture=fixtures.flat_picture([green])
+    )
+    _, frame = next(iter(SourceVideo(clip).frames()))
+    rgb = frame_to_rgb(frame)
+    assert np.abs(rgb[300:420, 500:700].reshape(-1, 3).mean(axis=0) - green).max() <= 3
+
+
+def test_a_16_bit_greyscale_image_is_scaled_not_clipped(tmp_path: Path) -> None:
+    grey = np.full((40, 60), 12_000, np.uint16)
+    path = tmp_path / "grey16.png"
+    Image.fromarray(grey).save(path)
+    image = load_image(path)
+    assert image.mode == "RGB"
+    assert (np.asarray(image) == round(12_000 / 257)).all()

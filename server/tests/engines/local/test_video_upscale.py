@@ -3,24 +3,35 @@ audio carried over (copied when MP4 can hold it), and refusals for bad requests.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 import pytest
+from numpy.typing import NDArray
+from PIL import Image
 
-from genfire_server.engines.local.video_upscale import UpscaleResult, upscale_video
+from genfire_server.engines.local import video_upscale
+from genfire_server.engines.local.video_upscale import upscale_video
 from tests.engines.local.media_fixtures import (
+    U8,
+    as_shown,
     decoded_audio,
     decoded_frames,
+    flat_picture,
+    frame_index,
     frame_times,
     measure,
+    movie_seconds,
     write_audio,
     write_clip,
     write_rotated_clip,
     write_vfr_clip,
 )
+
+GREEN, PURPLE = (60, 180, 60), (200, 60, 150)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +170,136 @@ def test_non_videos_are_refused(tmp_path: Path) -> None:
         upscale_video(still, tmp_path / "c.mp4", 2)
 
 
-def test_result_type(tmp_path: Path, clips: dict[str, Path]) -> None:
-    result = upscale_video(clips["silent"], tmp_path / "big.mp4", 2)
-    assert isinstance(result, UpscaleResult)
+def test_the_result_describes_the_written_file(tmp_path: Path, clips: dict[str, Path]) -> None:
+    dest = tmp_path / "big.mp4"
+    result = upscale_video(clips["aac"], dest, 2)
+    times = frame_times(dest)
+    out = measure(dest)
+    assert len(times) == result.frames == 48
+    assert times[0] == 0.0
+    # The last frame starts 1/24 s before the end the result states.
+    assert times[-1] + 1 / 24 == pytest.approx(result.duration, abs=1e-3)
+    assert movie_seconds(dest) == pytest.approx(result.duration, abs=0.05)
+    assert (out.width, out.height, float(out.fps)) == (result.width, result.height, result.fps)
+    assert result.has_audio == (out.audio_codec is not None)
+
+
+# ---------------------------------------------------------------------------- sources as
+# phones, broadcasters and editors write them
+
+
+@pytest.mark.parametrize("codec", ["aac", "mp2"])  # copied, and re-encoded
+def test_a_source_stamped_an_hour_in_starts_at_zero(tmp_path: Path, codec: str) -> None:
+    # A live-stream segment: MPEG-TS timestamps carry on from the start of the broadcast.
+    source = write_clip(tmp_path / "live.ts", 1.0, audio=codec, form="mpegts", start=3600.0)
+    dest = tmp_path / "big.mp4"
+    result = upscale_video(source, dest, 2)
+    assert result.frames == 24
+    # Not an hour of nothing before the first frame.
+    assert movie_seconds(dest) == pytest.approx(1.0, abs=0.1)
+    assert frame_times(dest)[:2] == pytest.approx([0.0, 1 / 24], abs=1e-3)
+    # The sound starts with the picture and lasts as long.
+    samples, rate = decoded_audio(dest)
+    assert len(samples) / rate == pytest.approx(1.0, abs=0.1)
+    assert float(np.sqrt(np.mean(samples[: rate // 2] ** 2))) > 0.02
+
+
+def test_a_matroska_file_cut_from_a_minute_in(tmp_path: Path) -> None:
+    source = write_clip(tmp_path / "cut.mkv", 1.0, audio="aac", start=60.0)
+    dest = tmp_path / "big.mp4"
+    result = upscale_video(source, dest, 2)
     assert result.duration == pytest.approx(1.0, abs=1 / 24)
+    assert movie_seconds(dest) == pytest.approx(1.0, abs=0.1)
+    assert frame_times(dest)[0] == 0.0
+
+
+def test_display_matrix_rotation_keeps_hdr_tags(tmp_path: Path) -> None:
+    # A phone's portrait HDR clip: stored landscape, a display matrix turning it a quarter
+    # turn clockwise, tagged BT.2020 matrix and primaries with the HLG transfer.
+    hlg = (9, 9, 18)
+    source = write_clip(tmp_path / "phone.mp4", 0.25, rotation=-90, colours=hlg)
+    dest = tmp_path / "big.mp4"
+    result = upscale_video(source, dest, 2)
+    assert (result.width, result.height) == (180, 320)
+    before, after = as_shown(source), as_shown(dest)
+    assert (after.matrix, after.primaries, after.transfer) == hlg
+    back = cv2.resize(after.rgb, (90, 160), interpolation=cv2.INTER_AREA)
+    upright = np.rot90(before.rgb, -1)  # a clockwise quarter turn
+    assert np.abs(back.astype(np.int16) - upright.astype(np.int16)).mean() < 3.0
+    assert [frame_index(np.rot90(f, 1)) for f in decoded_frames(dest)] == list(range(6))
+
+
+def colour_at(rgb: U8, x: float) -> NDArray[np.float64]:
+    """The mean colour of a block in the middle row, `x` of the way across."""
+    height, width = rgb.shape[:2]
+    block = rgb[height // 2 - 4 : height // 2 + 4, int(x * width) - 4 : int(x * width) + 4]
+    return np.asarray(block.reshape(-1, 3).mean(axis=0), dtype=np.float64)
+
+
+def test_an_untagged_sd_source_keeps_its_colours_at_hd(tmp_path: Path) -> None:
+    # An untagged SD clip is BT.601, as players assume at SD; enlarged to HD, players
+    # assume BT.709 unless told otherwise.
+    picture = flat_picture([GREEN, PURPLE])
+    source = write_clip(tmp_path / "webcam.mp4", 0.25, size=(320, 180), picture=picture)
+    dest = tmp_path / "big.mp4"
+    upscale_video(source, dest, 4)
+    shown = as_shown(dest)
+    assert shown.rgb.shape == (720, 1280, 3)
+    assert (shown.matrix, shown.primaries, shown.transfer) == (1, 1, 1)
+    assert np.abs(colour_at(shown.rgb, 0.25) - GREEN).max() <= 4
+    assert np.abs(colour_at(shown.rgb, 0.75) - PURPLE).max() <= 4
+
+
+def test_a_gif_keeps_its_colours(tmp_path: Path) -> None:
+    frames = [Image.fromarray(flat_picture([GREEN, PURPLE])(k, 320, 180)) for k in range(3)]
+    source = tmp_path / "anim.gif"
+    frames[0].save(source, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    dest = tmp_path / "big.mp4"
+    upscale_video(source, dest, 4)
+    shown = as_shown(dest)
+    assert (shown.matrix, shown.primaries, shown.transfer) == (1, 1, 1)
+    assert np.abs(colour_at(shown.rgb, 0.25) - GREEN).max() <= 4
+    assert np.abs(colour_at(shown.rgb, 0.75) - PURPLE).max() <= 4
+
+
+@pytest.mark.parametrize(
+    ("rotation", "size", "ratio"),
+    [(0, (360, 288), Fraction(64, 45)), (90, (288, 360), Fraction(45, 64))],
+)
+def test_non_square_pixels_keep_their_shape(
+    tmp_path: Path, rotation: int, size: tuple[int, int], ratio: Fraction
+) -> None:
+    # PAL widescreen in miniature: 180x144 stored, 64:45 pixels, shown 16:9.
+    source = write_clip(
+        tmp_path / "pal.mp4",
+        0.2,
+        size=(180, 144),
+        sample_aspect=Fraction(64, 45),
+        rotation=rotation,
+    )
+    dest = tmp_path / "big.mp4"
+    upscale_video(source, dest, 2)
+    out = measure(dest)
+    assert (out.width, out.height) == size
+    assert as_shown(dest).sample_aspect == ratio
+
+
+# ---------------------------------------------------------------------------- limits
+
+
+def test_over_60_frames_per_second_is_refused(tmp_path: Path) -> None:
+    source = write_clip(tmp_path / "fast.mp4", 0.05, fps=240)
+    with pytest.raises(ValueError, match="240 frames per second; at most 60"):
+        upscale_video(source, tmp_path / "big.mp4", 2)
+    assert not (tmp_path / "big.mp4").exists()
+
+
+def test_over_the_work_budget_is_refused(
+    tmp_path: Path, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real budget is 10 minutes of 4K at 30 fps; scaled down here to half a second of
+    # the 1 s clip's 2x output, so a tiny file can be over it.
+    monkeypatch.setattr(video_upscale, "MAX_PIXEL_FRAMES", 320 * 180 * 12)
+    with pytest.raises(ValueError, match="10 minutes of 4K"):
+        upscale_video(clips["silent"], tmp_path / "big.mp4", 2)
+    assert not (tmp_path / "big.mp4").exists()
