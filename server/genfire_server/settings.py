@@ -135,6 +135,21 @@ class Settings(BaseSettings):
         ge=0,
         description="How long an extracted product page is served from cache (0: never cached).",
     )
+    # Workflows
+    llm_base_url: str | None = Field(
+        default=None,
+        description="An OpenAI-compatible API (e.g. https://api.openai.com/v1) that writes "
+        "workflow copy; empty: the built-in local writer.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="Bearer key for GENFIRE_LLM_BASE_URL (never logged)."
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to that API.")
+    llm_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Time limit for one LLM answer before the local writer takes over.",
+    )
     dev_account_email: str = Field(
         default="dev@localhost", description="Account `make run` creates for development."
     )

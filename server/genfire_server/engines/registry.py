@@ -21,6 +21,7 @@ LOCAL_BACKGROUND_REMOVAL = "local.background_removal"
 LOCAL_UPSCALE = "local.video_upscale"
 LOCAL_LIPSYNC = "local.lipsync"
 LOCAL_PRODUCTS = "local.products"
+LOCAL_WRITER = "local.writer"
 
 
 class EngineRegistry:
@@ -39,6 +40,7 @@ class EngineRegistry:
         from genfire_server.engines.local.image_engine import LocalImageEngine
         from genfire_server.engines.local.video_engine import LocalVideoEngine
         from genfire_server.products.engine import ProductExtractionEngine
+        from genfire_server.workflows.engine import WorkflowEngine
 
         registry = cls(
             {
@@ -52,6 +54,7 @@ class EngineRegistry:
                 LOCAL_UPSCALE: media_engines.LocalUpscaleEngine(),
                 LOCAL_LIPSYNC: media_engines.LocalLipsyncEngine(),
                 LOCAL_PRODUCTS: ProductExtractionEngine(settings, db),
+                LOCAL_WRITER: WorkflowEngine(settings, db),
             }
         )
         if settings.enable_test_engine:

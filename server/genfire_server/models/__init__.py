@@ -8,6 +8,7 @@ from genfire_server.models.credits import CreditBalance, CreditHold, CreditLedge
 from genfire_server.models.idempotency import IdempotencyKey
 from genfire_server.models.influencers import Influencer
 from genfire_server.models.product_pages import ProductPage
+from genfire_server.models.projects import Project
 from genfire_server.models.runs import Run
 from genfire_server.models.voices import Voice
 
@@ -23,6 +24,7 @@ __all__ = [
     "Influencer",
     "OAuthClient",
     "ProductPage",
+    "Project",
     "Run",
     "Voice",
 ]

@@ -61,7 +61,9 @@ def _decode(content: bytes, content_type: str | None) -> str:
         return content.decode("utf-8", errors="replace")
 
 
-class ProductExtractionEngine:
+class ProductPages:
+    """Product data for a page URL: from the cache, or fetched and parsed (and cached)."""
+
     def __init__(self, settings: Settings, db: Database) -> None:
         self._settings = settings
         self._db = db
@@ -107,13 +109,13 @@ class ProductExtractionEngine:
         except SQLAlchemyError:
             log.warning("could not cache a product page", exc_info=True)
 
-    async def run(self, job: Job, ctx: RunContext) -> EngineResult:
-        url = job.input["url"]
+    async def extract(self, url: str) -> tuple[dict[str, object], bool]:
+        """(the public product document, whether it came from the cache). A page that
+        cannot be fetched raises `EngineError("input_fetch_failed", ...)`."""
         digest = url_digest(url)
         cached = await self._cached(digest)
         if cached is not None:
-            return EngineResult(output={"product": cached, "cached": True})
-        await ctx.report_progress(Progress(10, "fetching", 0, 2, ["fetch", "parse"]))
+            return cached, True
         limits = safe_http.FetchLimits(
             max_bytes=MAX_PAGE_BYTES,
             timeout_seconds=min(_PAGE_TIMEOUT_SECONDS, self._settings.fetch_timeout_seconds),
@@ -135,4 +137,14 @@ class ProductExtractionEngine:
         if product["success"]:
             # A page that did not parse may be a transient error page: ask again next time.
             await self._remember(digest, url, product)
-        return EngineResult(output={"product": product, "cached": False})
+        return product, False
+
+
+class ProductExtractionEngine:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.pages = ProductPages(settings, db)
+
+    async def run(self, job: Job, ctx: RunContext) -> EngineResult:
+        await ctx.report_progress(Progress(10, "fetching", 0, 1, ["extract"]))
+        product, cached = await self.pages.extract(job.input["url"])
+        return EngineResult(output={"product": product, "cached": cached})

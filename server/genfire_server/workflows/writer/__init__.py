@@ -1,0 +1,1 @@
+"""Copywriters for workflow runs; `local` is the deterministic offline default."""

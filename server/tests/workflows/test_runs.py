@@ -1,0 +1,295 @@
+"""POST /v1/workflows/{key}/runs through the API: every reference example, projects,
+and the OpenAI-compatible writer against a fake chat completions server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from genfire_server.context import AppContext
+from tests.conftest import Caller, MakeCaller, assert_problem
+from tests.generation.helpers import post
+from tests.runs.helpers import balance, wait_terminal
+from tests.variants import client_with
+
+KEYWORDS = ["protein shake", "commute", "healthy"]
+HOOK_PACK: dict[str, Any] = {
+    "prompt": "Portable blender for busy professionals",
+    "audience": "Remote workers who skip breakfast",
+    "tone": "persuasive",
+    "length": "short",
+    "target_duration": 20,
+    "keywords": KEYWORDS,
+    "additional_requirements": "Lead with convenience and save time.",
+}
+UGC_AD = {
+    "prompt": "Blue light glasses for creators",
+    "audience": "Designers and editors working late",
+    "tone": "casual",
+    "length": "medium",
+}
+VARIANTS = {
+    "product_name": "Portable espresso maker",
+    "product_description": "Travel-friendly espresso maker for commuters",
+    "audience": "Commuters and travelers",
+    "tone": "persuasive",
+    "length": "short",
+    "variant_count": 3,
+}
+STORYBOARD = {
+    "prompt": "30-second paid social ad for a premium running shoe",
+    "title": "Spring Launch Ad",
+    "aspect_ratio": "9:16",
+}
+SCRIPT_KEYS = {"hooks", "body", "call_to_action", "full_script", "word_count", "estimated_duration"}
+
+
+async def _run(client: httpx.AsyncClient, caller: Caller, key: str, body: Any) -> dict[str, Any]:
+    response = await post(client, caller, f"/v1/workflows/{key}/runs", body)
+    assert response.status_code == 200, response.text
+    run = response.json()
+    if run["status"] not in ("completed", "failed"):
+        run = await wait_terminal(client, caller, run["id"])
+    assert run["status"] == "completed", run
+    return dict(run)
+
+
+def _script_is_consistent(document: dict[str, Any]) -> None:
+    words = len(document["full_script"].split())
+    assert document["word_count"] == words
+    assert document["estimated_duration"] == round(words / 2.5)
+
+
+async def test_the_hook_pack_example_in_the_reference_shape(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    run = await _run(client, caller, "hook_pack", HOOK_PACK)
+    assert run["capability"] == "workflow.hook_pack"
+    assert run["endpoint"] == "workflows.hook_pack.run" and run["model"] is None
+    assert run["input_summary"] == {"workflow": "hook_pack", **HOOK_PACK}
+    assert run["usage"] == {"credits": 0}
+    output = run["output"]
+    assert set(output) == {"workflow", "topic", "writer", *SCRIPT_KEYS}
+    assert output["workflow"] == "hook_pack" and output["topic"] == HOOK_PACK["prompt"]
+    assert len(output["hooks"]) == 3 and len(set(output["hooks"])) == 3
+    _script_is_consistent(output)
+    assert abs(output["word_count"] - 50) <= 0.15 * 50  # 20 s at 2.5 words a second
+    copy = " ".join([*output["hooks"], output["body"], output["full_script"]]).lower()
+    assert all(keyword in copy for keyword in KEYWORDS)
+    assert output["writer"] == {"source": "local"}
+    assert await balance(client, caller) == 1000
+
+
+async def test_the_ugc_ad_example(client: httpx.AsyncClient, caller: Caller) -> None:
+    output = (await _run(client, caller, "ugc_ad", UGC_AD))["output"]
+    assert output["workflow"] == "ugc_ad" and output["topic"] == UGC_AD["prompt"]
+    assert {"hooks", "body", "call_to_action", "full_script"} <= set(output)
+    _script_is_consistent(output)
+
+
+async def test_the_product_ad_variants_example_has_distinct_strategies(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    output = (await _run(client, caller, "product_ad_variants", VARIANTS))["output"]
+    assert (
+        output["prompt"] == "Portable espresso maker: Travel-friendly espresso maker for commuters"
+    )
+    assert output["variant_count"] == 3 and len(output["variants"]) == 3
+    assert [variant["index"] for variant in output["variants"]] == [0, 1, 2]
+    assert len({variant["strategy"] for variant in output["variants"]}) == 3
+    for variant in output["variants"]:
+        _script_is_consistent(variant)
+
+
+async def test_creative_pack_from_the_requests_fields(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    body = {
+        "product_name": "Matte Black Water Bottle",
+        "product_description": "Insulated stainless steel water bottle",
+        "category": "hydration",
+        "tone": "casual",
+    }
+    output = (await _run(client, caller, "creative_pack", body))["output"]
+    assert output["product"]["name"] == "Matte Black Water Bottle"
+    assert 3 <= len(output["analysis"]["marketingAngles"]) <= 5
+    _script_is_consistent(output)
+
+
+async def test_the_storyboard_example_plans_a_project(
+    client: httpx.AsyncClient, caller: Caller, make_caller: MakeCaller
+) -> None:
+    run = await _run(client, caller, "storyboard", STORYBOARD)
+    output = run["output"]
+    assert output["project_id"].startswith("proj_") and run["resource_id"] == output["project_id"]
+    assert output["project_status"] == "needs_approval"
+    assert (output["current_stage"], output["next_action"]) == ("storyboard", "approve_storyboard")
+    response = await client.get(f"/v1/projects/{output['project_id']}", headers=caller.headers)
+    assert response.status_code == 200, response.text
+    project = response.json()
+    assert project["object"] == "project" and project["title"] == "Spring Launch Ad"
+    assert project["status"] == "needs_approval" and project["run_id"] == run["id"]
+    frames = project["storyboard_frames"]
+    assert frames and all((frame["width"], frame["height"]) == (720, 1280) for frame in frames)
+    assert sum(shot["duration"] for shot in project["shot_list"]) == pytest.approx(30, abs=0.5)
+    assert project["brief"] and project["brand_kit"] and project["script"]["full_script"]
+    stranger = await make_caller()
+    assert_problem(
+        await client.get(f"/v1/projects/{output['project_id']}", headers=stranger.headers),
+        404,
+        "not_found",
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "body", "fragment"),
+    [
+        ("hook_pack", {"audience": "devs"}, "prompt is required"),
+        ("hook_pack", {"prompt": "x", "tone": "angry"}, "tone must be one of"),
+        ("product_ad_variants", {"prompt": "x", "variant_count": 7}, "variant_count"),
+        ("storyboard", {"prompt": "x", "aspect_ratio": "4:3"}, "aspect_ratio"),
+    ],
+)
+async def test_schema_violations_are_400s_naming_the_path(
+    client: httpx.AsyncClient, caller: Caller, key: str, body: dict[str, Any], fragment: str
+) -> None:
+    response = await post(client, caller, f"/v1/workflows/{key}/runs", body)
+    problem = assert_problem(response, 400, "validation_error")
+    assert fragment in str(problem["detail"])
+
+
+async def test_an_unknown_workflow_cannot_run(client: httpx.AsyncClient, caller: Caller) -> None:
+    assert_problem(await post(client, caller, "/v1/workflows/podcast/runs", {}), 404, "not_found")
+
+
+async def test_a_body_that_is_not_an_object_is_refused(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    response = await post(client, caller, "/v1/workflows/hook_pack/runs", ["prompt"])  # type: ignore[arg-type]
+    assert_problem(response, 400, "validation_error")
+
+
+# --- the OpenAI-compatible writer -----------------------------------------------------
+
+
+class _FakeChat:
+    """A chat completions server on loopback speaking OpenAI's wire format."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[str] = []
+        self.reply: Any = None  # a dict (the JSON answer), a str (raw content), or an int status
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        length = int(
+            next(
+                line.split(":")[1]
+                for line in head.split("\r\n")
+                if line.lower().startswith("content-length")
+            )
+        )
+        request = json.loads(await reader.readexactly(length))
+        self.requests.append(request)
+        self.headers.append(head)
+        status, body = 200, b""
+        if isinstance(self.reply, int):
+            status, body = self.reply, b'{"error": {"message": "overloaded"}}'
+        else:
+            draft = json.loads(request["messages"][1]["content"])["draft"]
+            content = self.reply(draft) if callable(self.reply) else self.reply
+            completion = {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "model": request["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                    }
+                ],
+            }
+            body = json.dumps(completion).encode()
+        writer.write(
+            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n".encode()
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def chat() -> AsyncIterator[_FakeChat]:
+    fake = _FakeChat()
+    server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+    fake.port = server.sockets[0].getsockname()[1]
+    yield fake
+    server.close()
+    await server.wait_closed()
+
+
+@pytest.fixture
+async def llm_client(ctx: AppContext, chat: _FakeChat) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_with(
+        ctx,
+        llm_base_url=f"http://127.0.0.1:{chat.port}/v1",
+        llm_api_key="sk-test-secret",
+        llm_model="tiny-writer",
+    ) as client:
+        yield client
+
+
+def _rewritten(draft: dict[str, Any]) -> str:
+    answer = dict(draft)
+    answer["hooks"] = [f"Rewritten hook {index}: breakfast in a minute." for index in range(3)]
+    answer["call_to_action"] = "Grab yours today."
+    answer["full_script"] = (
+        "Rewritten hook 0: breakfast in a minute. Blend, sip, go. Grab yours today."
+    )
+    return json.dumps(answer)
+
+
+async def test_a_configured_llm_writes_the_copy(
+    llm_client: httpx.AsyncClient, caller: Caller, chat: _FakeChat
+) -> None:
+    chat.reply = _rewritten
+    output = (await _run(llm_client, caller, "hook_pack", HOOK_PACK))["output"]
+    assert output["writer"] == {"source": "llm", "model": "tiny-writer"}
+    assert output["hooks"][0].startswith("Rewritten hook 0")
+    assert output["call_to_action"] == "Grab yours today."
+    _script_is_consistent(output)  # recounted from the model's script
+    request = chat.requests[0]
+    assert request["model"] == "tiny-writer"
+    assert request["response_format"] == {"type": "json_object"}
+    assert "authorization: bearer sk-test-secret" in chat.headers[0].lower()
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("this is not json", "not a JSON object"),
+        (json.dumps({"hooks": ["only one"]}), "did not match the output shape"),
+        (
+            json.dumps({"hooks": [1, 2, 3], "body": "", "call_to_action": "", "full_script": ""}),
+            "output shape",
+        ),
+        (503, "HTTP 503"),
+    ],
+)
+async def test_an_unusable_llm_answer_falls_back_to_the_local_writer(
+    llm_client: httpx.AsyncClient, caller: Caller, chat: _FakeChat, reply: Any, reason: str
+) -> None:
+    chat.reply = reply
+    output = (await _run(llm_client, caller, "hook_pack", HOOK_PACK))["output"]
+    assert output["writer"]["source"] == "local"
+    assert reason in output["writer"]["fallback_reason"]
+    assert len(output["hooks"]) == 3
+    _script_is_consistent(output)
