@@ -14,7 +14,7 @@ from genfire_server.kit.responses import errors
 from genfire_server.models import Project
 from genfire_server.runs.schemas import RunOut
 from genfire_server.runs.service import RunSpec
-from genfire_server.runs.submission import respond_with_run
+from genfire_server.runs.submission import check_input_url, respond_with_run
 from genfire_server.workflows import rules
 from genfire_server.workflows.catalog import Workflow
 from genfire_server.workflows.schemas import ProjectOut, WorkflowList, WorkflowOut
@@ -79,6 +79,8 @@ async def create_workflow_run(
     Answers with the completed run when it finishes within the synchronous wait."""
     workflow = workflow_or_404(ctx, workflowKey)
     inputs = rules.validate(workflow, body)
+    for url in rules.urls_of(workflow, inputs):  # unsafe targets: 400 before any run exists
+        await check_input_url(ctx, url, principal.account_id)
     spec = RunSpec(
         capability=f"workflow.{workflow.key}",
         endpoint=f"workflows.{workflow.key}.run",

@@ -73,7 +73,8 @@ def validate(workflow: Workflow, body: Any) -> dict[str, Any]:
         if isinstance(value, list) and len(value) > 50:
             raise ValidationFailed(f"{name} takes at most 50 entries.")
     for name, schema in workflow.input_schema.get("properties", {}).items():
-        if schema.get("format") == "uri" and name in body:
+        uri = schema.get("format") == "uri" or schema.get("items", {}).get("format") == "uri"
+        if uri and name in body:
             values = body[name] if isinstance(body[name], list) else [body[name]]
             for index, value in enumerate(values):
                 where = f"{name}[{index}]" if isinstance(body[name], list) else name
@@ -98,3 +99,14 @@ def validate(workflow: Workflow, body: Any) -> dict[str, Any]:
             else "Say what to advertise: send product_name or prompt."
         )
     return dict(body)
+
+
+def urls_of(workflow: Workflow, inputs: dict[str, Any]) -> list[str]:
+    """Every URL the request names (fields of `format: uri`), to be checked before a run."""
+    urls: list[str] = []
+    for name, schema in workflow.input_schema.get("properties", {}).items():
+        value = inputs.get(name)
+        uri = schema.get("format") == "uri" or schema.get("items", {}).get("format") == "uri"
+        if uri and value is not None:
+            urls += [str(item) for item in value] if isinstance(value, list) else [str(value)]
+    return urls

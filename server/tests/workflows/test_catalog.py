@@ -106,3 +106,17 @@ def test_a_valid_body_passes_unchanged() -> None:
     assert workflow is not None
     body = {"prompt": "Portable blender", "tone": "persuasive", "keywords": ["commute"]}
     assert rules.validate(workflow, body) == body
+
+
+def test_every_image_url_must_be_absolute() -> None:
+    workflow = CATALOG.get("creative_pack")
+    assert workflow is not None
+    body = {"prompt": "x", "image_urls": ["https://example.com/a.png", "/relative.png"]}
+    with pytest.raises(ValidationFailed, match=r"image_urls\[1\] must be an absolute URL"):
+        rules.validate(workflow, body)
+    assert rules.urls_of(
+        workflow, {"product_url": "https://a.example/p", "image_urls": ["https://b.example/i.png"]}
+    ) == [
+        "https://a.example/p",
+        "https://b.example/i.png",
+    ]

@@ -293,3 +293,54 @@ async def test_an_unusable_llm_answer_falls_back_to_the_local_writer(
     assert reason in output["writer"]["fallback_reason"]
     assert len(output["hooks"]) == 3
     _script_is_consistent(output)
+
+
+async def test_creative_pack_reads_the_product_page_first(ctx: AppContext, caller: Caller) -> None:
+    """The reference example: only a product_url. The page is one of the saved shop pages,
+    served on an allow-listed loopback address."""
+    from tests.products.test_extract_api import PAGES
+
+    page = (PAGES / "01-jsonld-product.html").read_bytes()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            + f"Content-Length: {len(page)}\r\nConnection: close\r\n\r\n".encode()
+            + page
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.2", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with client_with(ctx, fetch_allow_hosts="127.0.0.2/32") as client:
+            url = f"http://127.0.0.2:{port}/products/pour-over-set"
+            output = (await _run(client, caller, "creative_pack", {"product_url": url}))["output"]
+    finally:
+        server.close()
+        await server.wait_closed()
+    product = output["product"]
+    assert product["name"] == "Northwind Ceramic Pour-Over Set"
+    assert product["price"] == "$64.50" and product["images"]
+    assert set(product) == {"name", "description", "category", "price", "images"}
+    assert 3 <= len(output["analysis"]["marketingAngles"]) <= 5
+    assert "pour-over" in " ".join(output["hooks"] + [output["body"]]).lower()
+
+
+async def test_creative_pack_with_an_unreachable_page_fails_clearly(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    body = {"product_url": "https://unreachable.invalid/products/x"}
+    response = await post(client, caller, "/v1/workflows/creative_pack/runs", body)
+    run = await wait_terminal(client, caller, response.json()["id"])
+    assert run["status"] == "failed" and run["error"]["code"] == "input_fetch_failed"
+
+
+async def test_creative_pack_refuses_a_private_product_url(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    body = {"product_url": "http://127.0.0.1:8080/admin"}
+    response = await post(client, caller, "/v1/workflows/creative_pack/runs", body)
+    assert_problem(response, 400, "unsafe_url")
