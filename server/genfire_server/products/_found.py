@@ -6,6 +6,17 @@ from dataclasses import dataclass, field
 
 from genfire_server.products._price import Price
 
+# Schema.org types whose item is a product, in JSON-LD as in microdata.
+PRODUCT_TYPES = (
+    "Product",
+    "ProductGroup",
+    "ProductModel",
+    "IndividualProduct",
+    "SomeProducts",
+    "Vehicle",
+    "Car",
+)
+
 
 @dataclass
 class Found:

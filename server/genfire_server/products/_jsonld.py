@@ -9,7 +9,7 @@ from decimal import Decimal
 from selectolax.lexbor import LexborHTMLParser
 
 from genfire_server.products._categories import Crumb, breadcrumb_category, category_name
-from genfire_server.products._found import Found
+from genfire_server.products._found import PRODUCT_TYPES, Found
 from genfire_server.products._price import Amount, currency_code, parse_amount, price_of
 from genfire_server.products._text import (
     DESCRIPTION_LIMIT,
@@ -19,17 +19,7 @@ from genfire_server.products._text import (
     clean_text,
 )
 
-_PRODUCT_TYPES = frozenset(
-    {
-        "product",
-        "productgroup",
-        "productmodel",
-        "individualproduct",
-        "someproducts",
-        "vehicle",
-        "car",
-    }
-)
+_PRODUCT_TYPES = frozenset(name.lower() for name in PRODUCT_TYPES)
 # Products under these keys are other products (related items, listings, reviews of
 # them), or variants read through their group; none of them is the page's product.
 _FOREIGN_KEYS = frozenset(

@@ -10,21 +10,45 @@ from genfire_server.products._price import Amount, currency_code, parse_amount, 
 from genfire_server.products._text import (
     DESCRIPTION_LIMIT,
     LABEL_LIMIT,
+    SILENT_TAGS,
     TITLE_LIMIT,
+    Budget,
     absolute_url,
     clean_text,
+    collapse,
+    descendants,
     node_text,
 )
 
 _MAX_METAS = 2000
 # Separators a `<title>` puts between the page's name and the site's.
 _TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ", " » ")
-_BREADCRUMBS = (
-    ".woocommerce-breadcrumb, nav[aria-label*='breadcrumb' i], [itemtype$='BreadcrumbList'], "
-    ".breadcrumbs, .breadcrumb, #breadcrumbs, [class*='breadcrumb' i]"
+# Breadcrumb trails, most specific markup first.
+_TRAILS = (
+    ".woocommerce-breadcrumb",
+    "nav[aria-label*='breadcrumb' i]",
+    "[itemtype$='BreadcrumbList']",
+    ".breadcrumbs",
+    ".breadcrumb",
+    "#breadcrumbs",
 )
+# Any class mentioning breadcrumbs, which wrappers share ("show-breadcrumbs" on <body>).
+_LOOSE_TRAIL = "[class*='breadcrumb' i]"
+_MAX_LOOSE_TRAILS = 20
+# A trail links a handful of pages; an element with more links is a page section.
+_MAX_TRAIL_LINKS = 20
+# Nodes looked at to count a candidate trail's links, or to find a list trail's items.
+_TRAIL_SCAN = 2_000
+_MAX_CRUMBS = 50
+# Nodes this reader may visit on one page reading the title, the heading and the crumbs.
+_MAX_NODES = 20_000
 # Separator characters trails print between crumbs.
 _CRUMB_NOISE = " \t\r\n\u00a0/>›»|\\·•-"
+_CRUMB_CHARS = 4 * LABEL_LIMIT
+# Nodes looked at for a crumb's link.
+_CRUMB_SCAN = 200
+# A crumb's name is its own text, not that of a list nested in it.
+_CRUMB_SKIP = SILENT_TAGS | {"li", "ul", "ol"}
 
 
 class Metas:
@@ -127,39 +151,123 @@ def extract_opengraph(metas: Metas, base: str) -> Found:
     return found
 
 
-def _in_link(node: LexborNode, trail: LexborNode) -> bool:
+def _links(node: LexborNode) -> int:
+    """How many links `node` holds, counting no further than one past `_MAX_TRAIL_LINKS`."""
+    count = 0
+    for child, _ in descendants(node, Budget(_TRAIL_SCAN)):
+        if child.tag == "a":
+            count += 1
+            if count > _MAX_TRAIL_LINKS:
+                break
+    return count
+
+
+def _encloses(outer: LexborNode, node: LexborNode) -> bool:
     current = node.parent
-    while current is not None and current.mem_id != trail.mem_id:
-        if current.tag == "a":
+    while current is not None:
+        if current.mem_id == outer.mem_id:
             return True
         current = current.parent
     return False
 
 
-def _crumbs(trail: LexborNode, base: str) -> list[Crumb]:
-    items = trail.css("li")
+def _trail(tree: LexborHTMLParser) -> LexborNode | None:
+    """The page's breadcrumb trail.
+
+    The loose class match also hits wrappers, which come first in document order, so of
+    nested matches the innermost that links at least two pages is the trail.
+    """
+    for selector in _TRAILS:
+        node = tree.css_first(selector)
+        if node is not None:
+            return node
+    nested: list[LexborNode] = []
+    for node in tree.css(_LOOSE_TRAIL)[:_MAX_LOOSE_TRAILS]:
+        if node.tag in ("html", "body"):
+            continue
+        if nested and not _encloses(nested[-1], node):
+            break
+        nested.append(node)
+    for node in reversed(nested):
+        links = _links(node)
+        if links >= 2:
+            return node if links <= _MAX_TRAIL_LINKS else None
+    return None
+
+
+def _href(item: LexborNode, budget: Budget) -> str | None:
+    """The first link target in a crumb, looked for among its first nodes only."""
+    scan = Budget(min(budget.nodes, _CRUMB_SCAN))
+    href = None
+    for node, _ in descendants(item, scan):
+        if node.tag == "a" and (href := node.attributes.get("href")):
+            break
+    budget.nodes -= min(budget.nodes, _CRUMB_SCAN) - scan.nodes
+    return href
+
+
+class _Crumb:
+    """A crumb's text as it is read, capped at `_CRUMB_CHARS`."""
+
+    def __init__(self, href: str | None = None, joiner: str = " ") -> None:
+        self.href = href
+        # A link's text nodes are one name ("<b>Ki</b>tchen"); text between links is
+        # separators and the current page's name.
+        self.joiner = joiner
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        if self.size < _CRUMB_CHARS:
+            self.parts.append(text[: _CRUMB_CHARS - self.size])
+            self.size += len(self.parts[-1])
+
+    def name(self) -> str:
+        return collapse(self.joiner.join(self.parts)).strip(_CRUMB_NOISE)
+
+
+def _crumbs(trail: LexborNode, base: str, budget: Budget) -> list[Crumb]:
+    """At most `_MAX_CRUMBS` crumbs, read within `budget`."""
+    # A list trail's items come first; a flat trail is not searched through for them.
+    scan = Budget(min(budget.nodes, _TRAIL_SCAN))
+    items = []
+    for node, _ in descendants(trail, scan):
+        if node.tag == "li":
+            items.append(node)
+            if len(items) == _MAX_CRUMBS:
+                break
+    budget.nodes -= min(budget.nodes, _TRAIL_SCAN) - scan.nodes
     crumbs: list[Crumb] = []
     if items:
         for item in items:
-            link = item.css_first("a[href]")
-            name = node_text(item).strip(_CRUMB_NOISE)
-            href = link.attributes.get("href") if link is not None else None
-            crumbs.append((name, absolute_url(href, base)))
+            name = node_text(item, LABEL_LIMIT, budget, _CRUMB_SKIP).strip(_CRUMB_NOISE)
+            crumbs.append((name, absolute_url(_href(item, budget), base)))
         return crumbs
     # Flat trails ("<a>Home</a> / <a>Mugs</a> / Blue Mug") end with the current page as text.
-    trailing: list[str] = []
-    for node in trail.traverse(include_text=True):
-        if node.tag == "a":
-            if trailing:
-                crumbs.append((" ".join(trailing).strip(_CRUMB_NOISE), None))
-                trailing = []
-            crumbs.append((node_text(node), absolute_url(node.attributes.get("href"), base)))
-        elif node.is_text_node and not _in_link(node, trail):
-            trailing.append(node.text_content or "")
-    tail = " ".join(" ".join(trailing).split()).strip(_CRUMB_NOISE)
-    if tail:
-        crumbs.append((tail, None))
-    return [(name, url) for name, url in crumbs if name]
+    # One walk tells link text from the text between links by the depth of the open link.
+    read: list[_Crumb] = []
+    between = _Crumb()
+    in_link: _Crumb | None = None
+    link_depth = 0
+    for node, depth in descendants(trail, budget):
+        if in_link is not None and depth <= link_depth:
+            in_link = None
+        if node.is_text_node:
+            (in_link or between).add(node.text_content or "")
+        elif node.tag == "a" and in_link is None:
+            if len(read) >= 2 * _MAX_CRUMBS:
+                break
+            read.append(between)
+            in_link = _Crumb(node.attributes.get("href"), joiner="")
+            read.append(in_link)
+            link_depth = depth
+            between = _Crumb()
+    read.append(between)
+    for crumb in read:
+        name = crumb.name()
+        if name:
+            crumbs.append((name, absolute_url(crumb.href, base) if crumb.href else None))
+    return crumbs[:_MAX_CRUMBS]
 
 
 def extract_html(
@@ -167,15 +275,24 @@ def extract_html(
 ) -> Found:
     """The weakest evidence: `<title>`, the first `<h1>` and a breadcrumb trail."""
     found = Found(source="html")
+    budget = Budget(_MAX_NODES)
     sites = [clean_text(name, TITLE_LIMIT) or "" for name in metas.site_names()]
     title_node = tree.css_first("title")
     heading = tree.css_first("h1")
-    title = clean_text(node_text(title_node), TITLE_LIMIT) if title_node is not None else None
-    found.title = strip_site_name(title, [s for s in sites if s], guess=True) or (
-        clean_text(node_text(heading), TITLE_LIMIT) if heading is not None else None
+    title = (
+        clean_text(node_text(title_node, TITLE_LIMIT, budget), TITLE_LIMIT)
+        if title_node is not None
+        else None
     )
-    trail = tree.css_first(_BREADCRUMBS)
+    found.title = strip_site_name(title, [s for s in sites if s], guess=True) or (
+        clean_text(node_text(heading, TITLE_LIMIT, budget), TITLE_LIMIT)
+        if heading is not None
+        else None
+    )
+    trail = _trail(tree)
     if trail is not None:
-        crumbs = [(clean_text(name, LABEL_LIMIT) or "", url) for name, url in _crumbs(trail, base)]
+        crumbs = [
+            (clean_text(name, LABEL_LIMIT) or "", url) for name, url in _crumbs(trail, base, budget)
+        ]
         found.trail_category = breadcrumb_category(crumbs, title_hint or found.title, page_url)
     return found

@@ -7,12 +7,13 @@ import re
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from genfire_server.products._categories import category_name
-from genfire_server.products._found import Found
+from genfire_server.products._found import PRODUCT_TYPES, Found
 from genfire_server.products._price import Amount, currency_code, parse_amount, price_of
 from genfire_server.products._text import (
     DESCRIPTION_LIMIT,
     LABEL_LIMIT,
     TITLE_LIMIT,
+    Budget,
     absolute_url,
     clean_text,
     node_text,
@@ -20,7 +21,7 @@ from genfire_server.products._text import (
 
 _PRODUCT_TYPE = re.compile(
     r"^https?://(?:www\.)?(?:schema\.org|data-vocabulary\.org)/"
-    r"(?:Product|ProductGroup|ProductModel|IndividualProduct|SomeProducts|Vehicle|Car)/?$",
+    rf"(?:{'|'.join(PRODUCT_TYPES)})/?$",
     re.IGNORECASE,
 )
 _URL_TAGS = {
@@ -35,28 +36,37 @@ _URL_TAGS = {
     "area": ("href",),
     "object": ("data",),
 }
+# Elements one page's microdata reader may walk to find properties, across all the items
+# it reads, and nodes it may visit to read values from element text.
 _MAX_ELEMENTS = 50_000
+_MAX_TEXT_NODES = 20_000
+# Elements tried for one property until one has a value, and items of a kind read.
+_MAX_VALUES = 20
+_MAX_ITEMS = 40
 
 Properties = dict[str, list[LexborNode]]
 
 
-def _properties(scope: LexborNode) -> Properties:
+def _properties(scope: LexborNode, budget: Budget) -> Properties:
     """The item's properties; a nested item's own properties belong to that item."""
     props: Properties = {}
-    stack = list(reversed(list(scope.iter())))
-    budget = _MAX_ELEMENTS
-    while stack and budget > 0:
-        budget -= 1
-        node = stack.pop()
+    # One children iterator per open element: a nested item's subtree is never entered.
+    stack = [scope.iter()]
+    while stack and budget.nodes > 0:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            continue
+        budget.nodes -= 1
         attributes = node.attributes
         for name in (attributes.get("itemprop") or "").split():
             props.setdefault(name.lower(), []).append(node)
         if "itemscope" not in attributes:
-            stack.extend(reversed(list(node.iter())))
+            stack.append(node.iter())
     return props
 
 
-def _value(node: LexborNode) -> str:
+def _value(node: LexborNode, limit: int, budget: Budget) -> str:
     """The property value by the microdata rules; `content` wins, as search engines read it."""
     attributes = node.attributes
     content = attributes.get("content")
@@ -69,8 +79,8 @@ def _value(node: LexborNode) -> str:
     if node.tag in ("data", "meter"):
         return attributes.get("value") or ""
     if node.tag == "time":
-        return attributes.get("datetime") or node_text(node)
-    return node_text(node)
+        return attributes.get("datetime") or node_text(node, limit, budget)
+    return node_text(node, limit, budget)
 
 
 def _url(node: LexborNode, base: str) -> str | None:
@@ -80,17 +90,23 @@ def _url(node: LexborNode, base: str) -> str | None:
     return next((u for u in (absolute_url(attributes.get(n), base) for n in names) if u), None)
 
 
-def _first(props: Properties, name: str) -> str | None:
-    return next((value for node in props.get(name, []) if (value := _value(node).strip())), None)
+def _first(props: Properties, name: str, budget: Budget, limit: int = LABEL_LIMIT) -> str | None:
+    for node in props.get(name, [])[:_MAX_VALUES]:
+        value = _value(node, limit, budget).strip()
+        if value:
+            return value
+    return None
 
 
-def _amounts(props: Properties) -> list[Amount]:
-    currency = currency_code(_first(props, "pricecurrency"))
+def _amounts(props: Properties, budget: Budget) -> list[Amount]:
+    currency = currency_code(_first(props, "pricecurrency", budget))
     amounts: list[Amount] = []
     for key in ("price", "lowprice", "highprice"):
         for node in props.get(key, [])[:1]:
             # A `content` attribute is machine-readable; element text is what shoppers read.
-            amount = parse_amount(_value(node), machine="content" in node.attributes)
+            amount = parse_amount(
+                _value(node, LABEL_LIMIT, budget), machine="content" in node.attributes
+            )
             if amount is not None:
                 amounts.append(
                     Amount(amount.text, amount.value, amount.symbol, currency or amount.currency)
@@ -117,27 +133,33 @@ def extract_microdata(tree: LexborHTMLParser, base: str) -> Found:
     if item is None:
         return found
     found.is_product = True
-    props = _properties(item)
-    found.title = clean_text(_first(props, "name"), TITLE_LIMIT)
-    found.description = clean_text(_first(props, "description"), DESCRIPTION_LIMIT)
-    found.category = category_name(_first(props, "category"))
-    for node in props.get("image", []):
+    # Apart, so that an item enclosing a large page still has its values read.
+    walk, text = Budget(_MAX_ELEMENTS), Budget(_MAX_TEXT_NODES)
+    props = _properties(item, walk)
+    found.title = clean_text(_first(props, "name", text, TITLE_LIMIT), TITLE_LIMIT)
+    found.description = clean_text(
+        _first(props, "description", text, DESCRIPTION_LIMIT), DESCRIPTION_LIMIT
+    )
+    found.category = category_name(_first(props, "category", text))
+    for node in props.get("image", [])[:_MAX_ITEMS]:
         if "itemscope" in node.attributes:
-            url = absolute_url(_first(_properties(node), "url"), base)
+            url = absolute_url(_first(_properties(node, walk), "url", text), base)
         else:
             url = _url(node, base)
         if url is not None:
             found.images.append(url)
     for node in props.get("brand", [])[:1]:
         brand = (
-            _first(_properties(node), "name") if "itemscope" in node.attributes else _value(node)
+            _first(_properties(node, walk), "name", text)
+            if "itemscope" in node.attributes
+            else _value(node, LABEL_LIMIT, text)
         )
         found.brand = clean_text(brand, LABEL_LIMIT)
     amounts = [
         amount
-        for node in props.get("offers", [])
+        for node in props.get("offers", [])[:_MAX_ITEMS]
         if "itemscope" in node.attributes
-        for amount in _amounts(_properties(node))
+        for amount in _amounts(_properties(node, walk), text)
     ]
-    found.price = price_of(amounts or _amounts(props))
+    found.price = price_of(amounts or _amounts(props, text))
     return found

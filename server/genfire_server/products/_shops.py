@@ -19,6 +19,7 @@ from genfire_server.products._text import (
     DESCRIPTION_LIMIT,
     LABEL_LIMIT,
     TITLE_LIMIT,
+    Budget,
     absolute_url,
     clean_text,
     node_text,
@@ -28,6 +29,10 @@ _SHOPIFY_META = re.compile(r"\bvar\s+meta\s*=\s*")
 _SHOPIFY_CURRENCY = re.compile(r"Shopify\.currency\s*=\s*")
 _MAX_SCRIPT_CHARS = 1_000_000
 _MAX_VARIANTS = 250
+# Price elements read in a WooCommerce price box (a sale shows two, a variable product two
+# or four), and the nodes the WooCommerce reader may visit for text on one page.
+_MAX_AMOUNTS = 20
+_MAX_WOO_NODES = 20_000
 
 
 def _json_after(text: str, pattern: re.Pattern[str]) -> object:
@@ -132,17 +137,19 @@ def _inside(node: LexborNode, tag: str, stop: LexborNode) -> bool:
     return False
 
 
-def _woo_price(scope: LexborNode) -> list[Amount]:
+def _woo_price(scope: LexborNode, budget: Budget) -> list[Amount]:
     box = scope.css_first("p.price, span.price, .price")
     if box is None:
         return []
     # On sale the old price is in <del> and the current one in <ins>.
-    nodes = box.css("ins .woocommerce-Price-amount, ins .amount") or [
+    nodes = box.css("ins .woocommerce-Price-amount, ins .amount")[:_MAX_AMOUNTS] or [
         node
-        for node in box.css(".woocommerce-Price-amount") or box.css(".amount")
+        for node in (box.css(".woocommerce-Price-amount") or box.css(".amount"))[:_MAX_AMOUNTS]
         if not _inside(node, "del", box)
     ]
-    texts = [node_text(node) for node in nodes] or [node_text(box)]
+    texts = [node_text(node, LABEL_LIMIT, budget) for node in nodes] or [
+        node_text(box, LABEL_LIMIT, budget)
+    ]
     return [amount for amount in (parse_amount(t, machine=False) for t in texts) if amount]
 
 
@@ -152,31 +159,36 @@ def extract_woocommerce(tree: LexborHTMLParser, base: str) -> Found:
     if title is None:
         return found
     found.is_product = True
-    found.title = clean_text(node_text(title), TITLE_LIMIT)
+    budget = Budget(_MAX_WOO_NODES)
+    found.title = clean_text(node_text(title, TITLE_LIMIT, budget), TITLE_LIMIT)
     summary = _ancestor(title, ("summary", "entry-summary")) or _ancestor(title, ("product",))
     product = _ancestor(title, ("product",)) or summary
     scope = summary or tree.body
     if scope is not None:
-        amounts = _woo_price(scope)
+        amounts = _woo_price(scope, budget)
         # A variable product shows the span of its variants' prices as two amounts.
         found.price = price_of(amounts)
         short = scope.css_first(".woocommerce-product-details__short-description")
         if short is not None:
-            found.description = clean_text(node_text(short), DESCRIPTION_LIMIT)
+            found.description = clean_text(
+                node_text(short, DESCRIPTION_LIMIT, budget), DESCRIPTION_LIMIT
+            )
     if found.description is None:
         tab = tree.css_first("#tab-description")
         if tab is not None:
-            text = node_text(tab)
+            text = node_text(tab, DESCRIPTION_LIMIT, budget)
             heading = tab.css_first("h2")
             # The tab repeats its own label ("Description") as a heading.
-            if heading is not None and text.startswith(label := node_text(heading)):
+            if heading is not None and text.startswith(
+                label := node_text(heading, LABEL_LIMIT, budget)
+            ):
                 text = text[len(label) :]
             found.description = clean_text(text, DESCRIPTION_LIMIT)
     meta_scope = product or tree.body
     if meta_scope is not None:
         link = meta_scope.css_first(".product_meta .posted_in a, .posted_in a")
         if link is not None:
-            found.category = category_name(node_text(link))
+            found.category = category_name(node_text(link, LABEL_LIMIT, budget))
     for image_box in (product or tree).css(".woocommerce-product-gallery__image"):
         image = image_box.css_first("img")
         anchor = image_box.css_first("a[href]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -34,7 +35,7 @@ _BLOCK_TAGS = frozenset(
         "ul",
     }
 )  # fmt: skip
-_SILENT_TAGS = frozenset({"script", "style", "template", "noscript"})
+SILENT_TAGS = frozenset({"script", "style", "template", "noscript"})
 
 
 def scrub(value: str) -> str:
@@ -46,22 +47,86 @@ def collapse(value: str) -> str:
     return " ".join(_INVISIBLE.sub("", value).split())
 
 
-def node_text(node: LexborNode) -> str:
-    """Visible text of `node` with block boundaries kept as spaces, so paragraphs don't fuse."""
+class Budget:
+    """How many more nodes a reader may visit.
+
+    A reader shares one budget across all its walks, so a page whose elements nest inside
+    each other (every walk then covers most of the page) costs it no more than a flat one.
+    """
+
+    __slots__ = ("nodes",)
+
+    def __init__(self, nodes: int) -> None:
+        self.nodes = nodes
+
+
+def descendants(root: LexborNode, budget: Budget) -> Iterator[tuple[LexborNode, int]]:
+    """`root`'s descendants, text included, in document order with their depth below `root`
+    (1 for a child), for as long as `budget` lasts."""
+    node = root.child
+    depth = 1
+    while node is not None and budget.nodes > 0:
+        budget.nodes -= 1
+        yield node, depth
+        below = node.child
+        if below is not None:
+            node, depth = below, depth + 1
+            continue
+        while True:
+            sibling = node.next
+            if sibling is not None:
+                node = sibling
+                break
+            depth -= 1
+            parent = node.parent
+            if depth == 0 or parent is None:
+                return
+            node = parent
+
+
+def node_text(
+    node: LexborNode,
+    limit: int = DESCRIPTION_LIMIT,
+    budget: Budget | None = None,
+    skip: frozenset[str] = SILENT_TAGS,
+) -> str:
+    """Visible text of `node` with block boundaries kept as spaces, so paragraphs don't fuse.
+
+    Reading stops once there is text enough for `limit` characters, or after a few nodes
+    per character (fewer if `budget` has less left), however much the element encloses.
+    Elements named in `skip` are left out with their content.
+    """
+    allowed = 2 * limit + 200
+    own = Budget(min(allowed, budget.nodes) if budget is not None else allowed)
+    wanted = 4 * limit + 100
     parts: list[str] = []
-    for child in node.traverse(include_text=True):
+    size = 0
+    silent = 0  # depth of the element being skipped, 0 when none
+    for child, depth in descendants(node, own):
+        if silent:
+            if depth > silent:
+                continue
+            silent = 0
         if child.is_text_node:
-            parent = child.parent
-            if parent is None or parent.tag not in _SILENT_TAGS:
-                parts.append(child.text_content or "")
-        elif child.tag in _BLOCK_TAGS:
-            parts.append(" ")
+            text = (child.text_content or "")[: wanted - size]
+            parts.append(text)
+            size += len(text)
+            if size >= wanted:
+                break
+        else:
+            tag = child.tag
+            if tag in skip:
+                silent = depth
+            elif tag in _BLOCK_TAGS:
+                parts.append(" ")
+    if budget is not None:
+        budget.nodes -= min(allowed, budget.nodes) - own.nodes
     return collapse("".join(parts))
 
 
-def _markup_text(value: str) -> str:
+def _markup_text(value: str, limit: int) -> str:
     body = LexborHTMLParser(within_depth(value).encode("utf-8", "replace")).body
-    return node_text(body) if body is not None else ""
+    return node_text(body, limit) if body is not None else ""
 
 
 def truncate(value: str, limit: int) -> str:
@@ -89,7 +154,7 @@ def clean_text(value: str | None, limit: int) -> str | None:
     text = scrub(value[: limit * 20 + 1000])
     for _ in range(3):
         if _MARKUP.search(text):
-            text = _markup_text(text)
+            text = _markup_text(text, limit)
         elif "&" in text and (decoded := html.unescape(text)) != text:
             text = decoded
         else:

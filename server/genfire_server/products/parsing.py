@@ -128,8 +128,9 @@ def _merge(sources: list[Found]) -> ProductData:
 
 def _extract(html: str, page_url: str) -> ProductData:
     # Slicing characters first bounds the encoding work; the byte cut may split a
-    # character, which the parser reads as U+FFFD.
-    data = within_depth(html[:MAX_HTML_BYTES]).encode("utf-8", "replace")[:MAX_HTML_BYTES]
+    # character, which the parser reads as U+FFFD. The guard reads the text the parser will
+    # (lone surrogates already replaced), so it sees the same tags.
+    data = within_depth(scrub(html[:MAX_HTML_BYTES])).encode("utf-8")[:MAX_HTML_BYTES]
     if b"<" not in data:
         return _NOTHING
     tree = LexborHTMLParser(data)
@@ -155,7 +156,8 @@ def extract_product(html: str, page_url: str) -> ProductData:
     `success` is true when the page is recognisably a product page (product markup,
     `og:type` product, a product price `<meta>`, or shop product markup) and yielded a
     title plus a price, an image or a description. Only the first 5 MB are read, and only
-    up to where the markup nests deeper than any real page (see `_limits`).
+    up to where the markup would nest deeper, or cost the parser more, than any real page
+    (see `_limits`).
     """
     try:
         return _extract(html, page_url)

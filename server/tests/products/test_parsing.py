@@ -6,11 +6,20 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
+from genfire_server.products import _categories, _limits, _meta, _microdata, _shops, _text
+from genfire_server.products._found import PRODUCT_TYPES
+from genfire_server.products._limits import MAX_DEPTH, MAX_TOKENS, within_depth
+from genfire_server.products._meta import Metas, extract_html
+from genfire_server.products._microdata import extract_microdata
+from genfire_server.products._shops import extract_woocommerce
 from genfire_server.products.parsing import MAX_HTML_BYTES, ProductData, extract_product
 
 PAGES = Path(__file__).parent / "pages"
@@ -607,6 +616,55 @@ def test_breadcrumbs_give_a_category_only_when_nothing_names_one() -> None:
     assert extract_product(_html(head, root_only), "https://s.example/p").category is None
 
 
+_CRUMB_PAGE = """<html><head><title>Blue Mug | Shop</title>
+<meta property="og:type" content="product"><meta property="og:title" content="Blue Mug">
+<meta property="og:image" content="/mug.jpg"></head>
+<body class="single-product show-breadcrumbs">
+<header><ul class="menu"><li><a href="/">Home</a></li><li><a href="/shop">Shop</a></li>
+<li><a href="/about">About us</a></li></ul></header>
+TRAIL
+<h1>Blue Mug</h1>
+<footer><ul><li><a href="/privacy">Privacy policy</a></li><li><a href="/terms">Terms</a></li></ul>
+</footer></body></html>"""
+_FLAT_TRAIL = (
+    '<a href="/">Home</a> / <a href="/kitchen">Kitchen</a> / <a href="/mugs">Mugs</a> / Blue Mug'
+)
+
+
+@pytest.mark.parametrize(
+    "trail",
+    [
+        f'<nav class="breadcrumb">{_FLAT_TRAIL}</nav>',
+        # Only the loose class match finds this one; <body> matches it too, and first.
+        f'<div class="c-page-breadcrumbs"><div class="c-crumbs">{_FLAT_TRAIL}</div></div>',
+    ],
+)
+def test_a_breadcrumb_class_on_body_does_not_make_the_page_the_trail(trail: str) -> None:
+    product = extract_product(
+        _CRUMB_PAGE.replace("TRAIL", trail), "https://shop.example/p/blue-mug"
+    )
+    assert product.category == "Mugs"
+
+
+def test_a_page_without_a_trail_has_no_trail_category() -> None:
+    # <body class="show-breadcrumbs"> is no trail, so the footer's last link is no category.
+    product = extract_product(_CRUMB_PAGE.replace("TRAIL", ""), "https://shop.example/p/blue-mug")
+    assert product.success and product.category is None
+
+
+@pytest.mark.parametrize("kind", PRODUCT_TYPES)
+def test_json_ld_and_microdata_know_the_same_product_types(kind: str) -> None:
+    page = "https://shop.example/p"
+    data = {"@context": "https://schema.org", "@type": kind, "name": "Thing", "image": "/t.jpg"}
+    assert extract_product(_html(_jsonld(data)), page).sources == ["json-ld"]
+    microdata = (
+        f'<div itemscope itemtype="https://schema.org/{kind}"><h1 itemprop="name">Thing</h1>'
+        '<img itemprop="image" src="/t.jpg"></div>'
+    )
+    product = extract_product(_html(body=microdata), page)
+    assert (product.success, product.sources) == (True, ["microdata"])
+
+
 def test_json_ld_breadcrumb_category_is_the_crumb_above_the_product() -> None:
     trail = {
         "@type": "BreadcrumbList",
@@ -778,3 +836,241 @@ def test_deep_markup_inside_json_ld_strings_is_cut_too() -> None:
     product = extract_product(_html(_jsonld(data)), "https://shop.example/deep")
     assert time.monotonic() - started < 10
     assert product.title == "Deep" and product.description is None
+
+
+# Nesting and parser work: the guard keeps the bounds of the tree lexbor really builds.
+
+
+def _dom_depth(html: str) -> int:
+    """How deep lexbor nests the deepest element of `html` (<html> is 1)."""
+    tree = LexborHTMLParser(html.encode("utf-8", "replace"))
+    deepest = 0
+    pending = [(tree.root, 1)] if tree.root is not None else []
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        child = node.child
+        while child is not None:
+            if child.is_element_node:
+                pending.append((child, depth + 1))
+            child = child.next
+    return deepest
+
+
+_PAGE_HEAD = (
+    "<!doctype html><html><head>" + _og(og__type="product", og__title="Mug") + "</head><body>"
+)
+
+# (What comes once, what repeats): each repetition nests lexbor's tree one level or more
+# deeper, though a count of unclosed start tags sees little or no nesting.
+_NESTING_TRICKS = {
+    "self-closing <svg/>, then <div/>": ("<svg/>", "<div/>"),
+    "self-closing <math/>, then <div/>": ("<math/>", "<div/>"),
+    "<div/> breaking out of svg": ("<svg><g>", "<div/>"),
+    "<div/> in svg's foreignObject": ("<svg><foreignObject>", "<div/>"),
+    "<div> in svg's <title>": ("<svg><title>", "<div>"),
+    "<g/ > is no self-closing tag": ("<svg>", "<g/ >"),
+    "<g a=b/> is no self-closing tag": ("<svg>", "<g a=b/>"),
+    '"/>" in a quoted value': ("<svg>", '<g a="/>">'),
+    "</div> ignored past an <object>": ("", "<div><object></div>"),
+    "list items": ("", "<ul><li>"),
+    "<td> opening <tbody> and <tr>": ("", "<table><td>"),
+    "re-opened formatting elements": ("", "<span><b></span>x"),
+    "adoption agency": ("", "<a><div>"),
+    "closed forms staying ancestors": ("", "<form><div></form>"),
+    "abrupt comment <!-->": ("<!-->", "<div>"),
+    "</script/> ending a script": ("<script></script/>", "<div>"),
+    "<script> inside an attribute value": ('<x a="><script>">', "<div>"),
+}
+
+
+@pytest.mark.parametrize(("once", "unit"), _NESTING_TRICKS.values(), ids=list(_NESTING_TRICKS))
+def test_the_depth_bound_holds_for_the_tree_lexbor_builds(once: str, unit: str) -> None:
+    html = _PAGE_HEAD + once + unit * (2 * MAX_DEPTH + 100)
+    assert _dom_depth(html) > 2 * MAX_DEPTH
+    kept = within_depth(html)
+    # An empty element may sit one level below the open elements the bound counts.
+    assert _dom_depth(kept) <= MAX_DEPTH + 1
+    assert extract_product(html, "https://shop.example/p").title == "Mug"
+
+
+_SOUP = [
+    *(f"<{tag}>" for tag in (
+        "a", "b", "i", "nobr", "font color=red", "div", "p", "span", "ul", "li", "dd", "table",
+        "tr", "td", "caption", "select", "option", "form", "button", "object", "h1", "pre",
+        "svg", "math", "g", "foreignObject", "mi", "annotation-xml encoding=text/html",
+        "template", "frameset", "body", "head", "textarea", "title", "style", "noscript",
+    )),
+    *(f"</{tag}>" for tag in (
+        "a", "b", "div", "p", "span", "li", "table", "td", "select", "form", "object", "h2",
+        "svg", "template", "body", "html", "br", "textarea", "title", "style",
+    )),
+    "<div/>", "<g/>", '<b class="x">', '<a href="/">', "<b>", "x", " ", "\0", "&#32;", "<!--c-->",
+    "<!-->", "<![CDATA[<div>]]>", "<!doctype html>",
+]  # fmt: skip
+
+
+def test_random_markup_never_nests_past_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A low bound makes every step of the replay count: it must never fall behind lexbor.
+    monkeypatch.setattr(_limits, "MAX_DEPTH", 12)
+    rng = _rng(31)
+    for _ in range(400):
+        prefix = "".join(rng.choice(_SOUP) for _ in range(rng.randrange(0, 6)))
+        unit = "".join(rng.choice(_SOUP) for _ in range(rng.randrange(1, 8)))
+        html = prefix + unit * 40
+        assert _dom_depth(within_depth(html)) <= 12 + 1, (prefix, unit)
+
+
+def test_saved_pages_are_kept_whole() -> None:
+    for page in PAGES.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert within_depth(html) == html
+
+
+def _distinct_attributes(count: int) -> str:
+    return " ".join(f"a{n}" for n in range(count))
+
+
+@pytest.mark.parametrize(
+    ("once", "unit"),
+    [
+        # Shallow, but every </p> and </x> walks all the open elements.
+        ("<div>" * 900, "</p>"),
+        ("<span>" * 900, "</x>"),
+        # Every <option> walks its <select>.
+        ("<select>", "<option>"),
+        ("<select>", "<option selected>"),
+        # Every "x" re-opens the <b>, copying its attributes.
+        (f"<div><b {_distinct_attributes(1000)}></div>", "<div>x</div>"),
+        ("", f"<div {_distinct_attributes(5000)}>"),
+    ],
+    ids=["</p> walks", "</x> walks", "options", "selected options", "copies", "attributes"],
+)
+def test_parser_work_is_bounded_without_deep_nesting(once: str, unit: str) -> None:
+    html = _PAGE_HEAD + once + unit * ((MAX_HTML_BYTES - len(once)) // len(unit))
+    kept = within_depth(html)
+    assert len(kept) < len(html) // 4
+    assert extract_product(html, "https://shop.example/p").title == "Mug"
+
+
+def test_repeated_html_tags_merging_attributes_are_cut() -> None:
+    html = _PAGE_HEAD + "".join(f'<html lang{n}="x">' for n in range(200_000))
+    assert within_depth(html).count("<html lang") < 10_000
+
+
+def test_only_so_many_tokens_are_read() -> None:
+    html = _PAGE_HEAD + "<i></i>" * MAX_TOKENS
+    kept = within_depth(html)
+    assert MAX_TOKENS // 2 < kept.count("<") <= MAX_TOKENS
+    assert extract_product(html, "https://shop.example/p").title == "Mug"
+
+
+# Reader budgets: an element enclosing most of the page is read only in part.
+
+
+class _Calls:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> _Calls:
+    calls = _Calls()
+    original: Callable[..., object] = getattr(module, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.count += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+_SHOP = "https://shop.example/"
+_FILLER = "<i></i>" * 20_000
+
+
+def _tree(body: str) -> LexborHTMLParser:
+    # Parsed without the guard's cut, so the readers' own bounds are what is tested.
+    return LexborHTMLParser(_html("<title>Mug</title>", body).encode())
+
+
+def test_a_nested_breadcrumb_list_is_read_within_a_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = _count_calls(monkeypatch, _meta, "node_text")
+    tree = _tree('<nav aria-label="breadcrumb">' + "<ul><li>Crumb" * 400 + _FILLER)
+    found = extract_html(tree, Metas(tree), _SHOP, _SHOP + "p", "Mug")
+    assert texts.count <= _meta._MAX_CRUMBS + 2
+    assert found.trail_category == "Crumb"
+
+
+def test_a_flat_breadcrumb_is_read_in_one_bounded_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[tuple[str, str | None]]] = []
+    category = _categories.breadcrumb_category
+
+    def record(crumbs: list[tuple[str, str | None]], title: str | None, page: str) -> str | None:
+        seen.append(crumbs)
+        return category(crumbs, title, page)
+
+    monkeypatch.setattr(_meta, "breadcrumb_category", record)
+    links = "".join(f'<a href="/c/{n}">Shelf {n}</a> / ' for n in range(2000))
+    tree = _tree(f'<nav class="breadcrumb">{links}' + "<span>" * 400 + "x" + _FILLER)
+    found = extract_html(tree, Metas(tree), _SHOP, _SHOP + "p", "Mug")
+    assert len(seen[0]) == _meta._MAX_CRUMBS
+    assert seen[0][:2] == [("Shelf 0", _SHOP + "c/0"), ("Shelf 1", _SHOP + "c/1")]
+    assert found.trail_category == "Shelf 49"
+
+
+def test_text_is_read_only_as_far_as_it_is_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    visited = _Calls()
+    walk = _text.descendants
+
+    def counted(root: object, budget: _text.Budget) -> object:
+        for item in walk(root, budget):  # type: ignore[arg-type]
+            visited.count += 1
+            yield item
+
+    monkeypatch.setattr(_text, "descendants", counted)
+    body = _tree("<div>" + "<span>word</span> " * 50_000 + "</div>").body
+    assert body is not None
+    text = _text.node_text(body, 100)
+    assert text.startswith("word word") and len(text) <= 4 * 100 + 100
+    assert visited.count <= 2 * 100 + 200
+
+
+def test_microdata_values_are_read_within_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _count_calls(monkeypatch, _microdata, "node_text")
+    tree = _tree(
+        '<div itemscope itemtype="https://schema.org/Product">'
+        + '<span itemprop="name">' * 400
+        + _FILLER
+    )
+    found = extract_microdata(tree, _SHOP)
+    assert found.is_product and found.title is None
+    assert texts.count <= _microdata._MAX_VALUES
+
+
+def test_only_so_many_microdata_offers_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = _count_calls(monkeypatch, _microdata, "_properties")
+    offer = '<div itemprop="offers" itemscope><meta itemprop="price" content="{}"></div>'
+    tree = _tree(
+        '<div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">Mug</h1>'
+        + "".join(offer.format(10 + n) for n in range(5000))
+        + "</div>"
+    )
+    found = extract_microdata(tree, _SHOP)
+    assert walks.count <= _microdata._MAX_ITEMS + 1
+    assert found.title == "Mug" and found.price is not None and found.price.low == "10"
+
+
+def test_woocommerce_prices_are_read_within_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    climbs = _count_calls(monkeypatch, _shops, "_inside")
+    texts = _count_calls(monkeypatch, _shops, "node_text")
+    tree = _tree(
+        '<div class="product"><div class="summary"><h1 class="product_title">Mug</h1>'
+        '<p class="price">' + '<span class="amount">£5' * 1000 + _FILLER
+    )
+    found = extract_woocommerce(tree, _SHOP)
+    assert found.title == "Mug" and found.price is not None
+    assert climbs.count <= _shops._MAX_AMOUNTS
+    assert texts.count <= _shops._MAX_AMOUNTS + 2
