@@ -174,12 +174,7 @@ def music_spec(ctx: AppContext, body: MusicCreate) -> RunSpec:
         duration = DEFAULT_MUSIC_SECONDS if body.duration_seconds is None else body.duration_seconds
         low = float(params.get("min_duration_seconds", 1))
         high = float(model.limits.get("max_duration_seconds", 300))
-        if not low <= duration <= high:
-            raise GenFireError(
-                f"duration_seconds must be from {low:g} to {high:g} for {model.id}; "
-                f"got {duration:g}.",
-                code="invalid_duration",
-            )
+        rules.seconds_within(duration, low, high, field="duration_seconds", model=model.id)
     output_format = output_format_of(body.output_format)
     details = bool(params.get("details")) and body.include_details
     summary: dict[str, Any] = {
@@ -245,12 +240,9 @@ def sfx_spec(ctx: AppContext, body: SoundEffectCreate) -> RunSpec:
     high = float(model.limits.get("max_duration_seconds", SFX_MAX_SECONDS))
     if body.duration_seconds is not None:
         low = float(params.get("min_duration_seconds", 0.5))
-        if not low <= body.duration_seconds <= high:
-            raise GenFireError(
-                f"duration_seconds must be from {low:g} to {high:g} for {model.id}; "
-                f"got {body.duration_seconds:g}.",
-                code="invalid_duration",
-            )
+        rules.seconds_within(
+            body.duration_seconds, low, high, field="duration_seconds", model=model.id
+        )
     influence = DEFAULT_PROMPT_INFLUENCE if body.prompt_influence is None else body.prompt_influence
     if not 0.0 <= influence <= 1.0:
         raise ValidationFailed(f"prompt_influence must be from 0 to 1; got {influence:g}.")

@@ -64,6 +64,15 @@ def count_within(count: int, maximum: int, *, model: str) -> None:
         )
 
 
+def seconds_within(value: float, low: float, high: float, *, field: str, model: str) -> None:
+    """A length in seconds the model can make; 400 `invalid_duration` naming the range."""
+    if not low <= value <= high:
+        raise GenFireError(
+            f"{field} must be from {low:g} to {high:g} for {model}; got {value:g}.",
+            code="invalid_duration",
+        )
+
+
 def not_for_this_model(field: str, model: str, reason: str = "") -> ValidationFailed:
     extra = f" {reason}" if reason else ""
     return ValidationFailed(f"{field} is not supported by {model}.{extra}")
