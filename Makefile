@@ -65,6 +65,10 @@ format: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/api_overhead.py
+	$(BIN)/python bench/runs.py
+	$(BIN)/python bench/engines.py
+	$(BIN)/python bench/media.py
+	$(BIN)/python bench/workflows.py
 
 lock: install-dev
 	$(BIN)/pip install --quiet pip-tools

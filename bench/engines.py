@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from api_overhead import free_port, start_server
 from genfire_server.engines.local import images, video
+from run_loops import post_runs, summary
 
 
 def _timed(function: Callable[..., object], repeat: int, **kwargs: Any) -> float:
@@ -39,6 +39,10 @@ def _timed(function: Callable[..., object], repeat: int, **kwargs: Any) -> float
         function(**kwargs)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+PATH = "/v1/images/generations"
+BODY = b'{"prompt": "a red apple on a wooden table"}'
 
 
 def engine_timings(repeat: int, scratch: Path) -> None:
@@ -80,32 +84,6 @@ def engine_timings(repeat: int, scratch: Path) -> None:
         print(f"{label:<26} {seconds / 5:.2f} s of rendering per second of video")
 
 
-async def _image_loop(port: int, key: str, deadline: float, latencies: list[float]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    body = b'{"prompt": "a red apple on a wooden table"}'
-    try:
-        while time.perf_counter() < deadline:
-            head = (
-                "POST /v1/images/generations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Bearer {key}\r\nIdempotency-Key: {uuid.uuid4().hex}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            )
-            started = time.perf_counter()
-            writer.write(head.encode() + body)
-            response_head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                int(line.split(b":", 1)[1])
-                for line in response_head.split(b"\r\n")
-                if line.lower().startswith(b"content-length:")
-            )
-            payload = await reader.readexactly(length)
-            if b'"status":"completed"' not in payload:
-                raise SystemExit(f"an image run did not complete: {payload[:200]!r}")
-            latencies.append(time.perf_counter() - started)
-    finally:
-        writer.close()
-
-
 async def api_throughput(connections: int, seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "var"
@@ -113,22 +91,20 @@ async def api_throughput(connections: int, seconds: float) -> None:
         server = start_server(data_dir, port, access_log=False)
         try:
             key = (data_dir / "dev-api-key").read_text().strip()
-            await _image_loop(port, key, time.perf_counter() + 3, [])  # warm the pool
+            await post_runs(port, key, PATH, BODY, time.perf_counter() + 3, [])  # warm the pool
             latencies: list[float] = []
             started = time.perf_counter()
             await asyncio.gather(
-                *(_image_loop(port, key, started + seconds, latencies) for _ in range(connections))
+                *(
+                    post_runs(port, key, PATH, BODY, started + seconds, latencies)
+                    for _ in range(connections)
+                )
             )
             elapsed = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(timeout=30)
-    latencies.sort()
-    print(
-        f"image runs through the API ({connections} connections): {len(latencies) / elapsed:.1f} "
-        f"runs/s, p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-        f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:.0f} ms"
-    )
+    print(summary(f"image runs through the API ({connections} connections)", latencies, elapsed))
 
 
 def main() -> None:

@@ -1,0 +1,114 @@
+"""Workflows: the local writer's documents per second, and workflow runs through the API.
+
+1. `write()` of each workflow's reference example, in this process (median of `--repeat`
+   batches of 50 documents);
+2. `POST /v1/workflows/hook_pack/runs` (synchronous: the answer is the completed run) on
+   a server started like `make run`: `--connections` clients for `--seconds`; runs/s and
+   p50/p99 latency.
+
+    .venv/bin/python bench/workflows.py [--repeat 5] [--connections 4] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api_overhead import free_port, start_server
+from genfire_server.workflows.writer import local
+from run_loops import post_runs, summary
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "hook_pack": {
+        "prompt": "Portable blender for busy professionals",
+        "audience": "Remote workers who skip breakfast",
+        "tone": "persuasive",
+        "length": "short",
+        "target_duration": 20,
+        "keywords": ["protein shake", "commute", "healthy"],
+        "additional_requirements": "Lead with convenience and save time.",
+    },
+    "ugc_ad": {
+        "prompt": "Blue light glasses for creators",
+        "audience": "Designers and editors working late",
+        "tone": "casual",
+        "length": "medium",
+    },
+    "creative_pack": {"product_name": "Matte Black Water Bottle", "category": "hydration"},
+    "product_ad_variants": {
+        "product_name": "Portable espresso maker",
+        "product_description": "Travel-friendly espresso maker for commuters",
+        "variant_count": 3,
+    },
+    "storyboard": {
+        "prompt": "30-second paid social ad for a premium running shoe",
+        "title": "Spring Launch Ad",
+        "aspect_ratio": "9:16",
+    },
+}
+
+
+def writer_rates(repeat: int) -> None:
+    for key, inputs in EXAMPLES.items():
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for _ in range(50):
+                local.write(key, inputs)
+            samples.append((time.perf_counter() - started) / 50)
+        median = statistics.median(samples)
+        print(f"local writer, {key:<20} {median * 1000:.2f} ms ({1 / median:.0f} documents/s)")
+
+
+async def api_throughput(connections: int, seconds: float) -> None:
+    path = "/v1/workflows/hook_pack/runs"
+    body = json.dumps(EXAMPLES["hook_pack"]).encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "var"
+        port = free_port()
+        server = start_server(data_dir, port, access_log=False)
+        try:
+            key = (data_dir / "dev-api-key").read_text().strip()
+            await post_runs(port, key, path, body, time.perf_counter() + 2, [])  # warm up
+            latencies: list[float] = []
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(
+                    post_runs(port, key, path, body, started + seconds, latencies)
+                    for _ in range(connections)
+                )
+            )
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(
+        summary(f"hook_pack runs through the API ({connections} connections)", latencies, elapsed)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {len(os.sched_getaffinity(0))} cores")
+    writer_rates(args.repeat)
+    asyncio.run(api_throughput(args.connections, args.seconds))
+
+
+if __name__ == "__main__":
+    main()
