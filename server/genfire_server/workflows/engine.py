@@ -10,6 +10,7 @@ client reads with `GET /projects/{projectId}`.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from genfire_server.engines.base import EngineError, EngineResult, Job, Progress, RunContext
@@ -22,6 +23,8 @@ from genfire_server.workflows.catalog import WorkflowCatalog
 from genfire_server.workflows.llm import LlmUnusable, LlmWriter
 from genfire_server.workflows.writer import local
 from genfire_server.workflows.writer.local import ProductFacts, spoken_seconds
+
+log = logging.getLogger(__name__)
 
 STORYBOARD_STATUS = "needs_approval"
 STORYBOARD_STAGE = "storyboard"
@@ -59,11 +62,17 @@ class WorkflowEngine:
         url = inputs.get("product_url")
         if not url:
             return None
-        page, _cached = await self._pages.extract(str(url))
+        described = bool(inputs.get("product_name") or inputs.get("prompt"))
+        try:
+            page, _cached = await self._pages.extract(str(url))
+        except EngineError:
+            if described:
+                return None  # the request's own fields describe the product
+            raise
         title = page.get("title")
         if not page.get("success") or not isinstance(title, str):
-            if inputs.get("product_name") or inputs.get("prompt"):
-                return None  # the request's own fields describe the product
+            if described:
+                return None
             raise EngineError(
                 "input_fetch_failed",
                 "The product_url page has no product data that could be read; send "
@@ -97,6 +106,12 @@ class WorkflowEngine:
                 writer = {"source": "llm", "model": self._llm.model}
             except LlmUnusable as reason:
                 writer = {"source": "local", "fallback_reason": str(reason)}
+            except Exception as error:  # a model's answer must never fail the run
+                log.warning("the LLM writer failed", exc_info=True)
+                writer = {
+                    "source": "local",
+                    "fallback_reason": f"the LLM writer failed ({type(error).__name__})",
+                }
         _recount(document)
         if key == "storyboard":
             return await self._storyboard(job, document, inputs, writer)
@@ -107,7 +122,8 @@ class WorkflowEngine:
     ) -> EngineResult:
         project_id = project_id_for(job.run_id)
         now = utcnow()
-        title = str(plan.get("title") or inputs.get("title") or inputs["prompt"])[:300]
+        # The client's own title wins over any writer's.
+        title = str(inputs.get("title") or plan.get("title") or inputs["prompt"])[:300]
         documents = {
             name: value for name, value in plan.items() if name not in {"workflow", "title"}
         }

@@ -9,6 +9,7 @@ misbehaving model can make copy worse, never make a run fail or break the contra
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -28,6 +29,9 @@ _SYSTEM = (
 )
 # Recomputed from the final script, whoever wrote it.
 _DERIVED = {"word_count", "estimated_duration", "workflow", "topic"}
+# What the run was told or planned, never the model's to change.
+_FIXED = {"workflow", "topic", "prompt", "title", "strategy", "product", "aspect_ratio"}
+MAX_ANSWER_BYTES = 256 * 1024
 
 
 class LlmUnusable(Exception):
@@ -53,7 +57,7 @@ def shape_schema(value: Any) -> dict[str, Any]:
     if isinstance(value, int | float):
         return {"type": "number"}
     if isinstance(value, str):
-        return {"type": "string", "minLength": 1}
+        return {"type": "string", "pattern": "\\S", "maxLength": 5000}
     return {}
 
 
@@ -90,23 +94,11 @@ class LlmWriter:
             "response_format": {"type": "json_object"},
             "temperature": 0.7,
         }
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        content = await self._complete(payload)
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(
-                    f"{self.base_url}/chat/completions", json=payload, headers=headers
-                )
-        except httpx.HTTPError as error:
-            raise LlmUnusable(
-                f"the LLM API could not be reached ({type(error).__name__})"
-            ) from None
-        if response.status_code != 200:
-            raise LlmUnusable(f"the LLM API answered HTTP {response.status_code}")
-        try:
-            content = response.json()["choices"][0]["message"]["content"]
             answer = json.loads(content)
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise LlmUnusable("the LLM answer was not a JSON object in choices[0]") from None
+        except (ValueError, RecursionError):
+            raise LlmUnusable("the LLM answer was not a JSON object") from None
         if not isinstance(answer, dict):
             raise LlmUnusable("the LLM answer was not a JSON object")
         problems = sorted(
@@ -119,7 +111,74 @@ class LlmWriter:
                 f"the LLM answer did not match the output shape at {where}: "
                 f"{problems[0].message[:200]}"
             )
-        merged = {**draft, **answer}
+        merged: dict[str, Any] = merge_copy(draft, answer)
+        _check_copy(draft, merged, inputs)
         if list(Draft202012Validator(output_schema).iter_errors(merged)):
             raise LlmUnusable("the LLM answer did not satisfy the workflow's output schema")
         return merged
+
+    async def _complete(self, payload: dict[str, Any]) -> str:
+        """choices[0].message.content of one chat completion, within one deadline for the
+        whole exchange and a cap on the answer's size."""
+        try:
+            headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+            async with (
+                asyncio.timeout(self.timeout),
+                httpx.AsyncClient(timeout=self.timeout) as client,
+            ):
+                url = f"{self.base_url}/chat/completions"
+                async with client.stream("POST", url, json=payload, headers=headers) as response:
+                    if response.status_code != 200:
+                        raise LlmUnusable(f"the LLM API answered HTTP {response.status_code}")
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > MAX_ANSWER_BYTES:
+                            raise LlmUnusable(
+                                f"the LLM answer was larger than {MAX_ANSWER_BYTES // 1024} KB"
+                            )
+        except TimeoutError:
+            raise LlmUnusable(f"the LLM API took longer than {self.timeout:g} s") from None
+        except (httpx.HTTPError, UnicodeError) as error:
+            raise LlmUnusable(
+                f"the LLM API could not be reached ({type(error).__name__})"
+            ) from None
+        try:
+            content = json.loads(body)["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError):
+            raise LlmUnusable("the LLM answer was not a JSON object in choices[0]") from None
+        if not isinstance(content, str):
+            raise LlmUnusable("the LLM answer's content was not text")
+        return content
+
+
+def merge_copy(draft: Any, answer: Any, key: str | None = None) -> Any:
+    """The draft with the answer's text in its text fields. Everything else (numbers,
+    counts, sizes, durations, ids, and the facts under `_FIXED` keys) stays the draft's:
+    a model may improve the words, not change what the run planned or was told."""
+    if key in _FIXED:
+        return draft
+    if isinstance(draft, dict) and isinstance(answer, dict):
+        return {name: merge_copy(value, answer.get(name), name) for name, value in draft.items()}
+    if isinstance(draft, list) and isinstance(answer, list) and len(draft) == len(answer):
+        return [merge_copy(item, other, key) for item, other in zip(draft, answer, strict=True)]
+    if isinstance(draft, str) and isinstance(answer, str):
+        return answer.strip()
+    return draft
+
+
+def _words(document: dict[str, Any]) -> int:
+    script = document.get("full_script")
+    return len(script.split()) if isinstance(script, str) else 0
+
+
+def _check_copy(draft: dict[str, Any], merged: dict[str, Any], inputs: dict[str, Any]) -> None:
+    """The promises the local writer keeps, kept by the model too: the script's length
+    within a quarter of the draft's, and every keyword said."""
+    drafted, written = _words(draft), _words(merged)
+    if drafted and abs(written - drafted) > 0.25 * drafted:
+        raise LlmUnusable(f"the LLM script has {written} words; the brief asks for about {drafted}")
+    text = json.dumps(merged, ensure_ascii=False).lower()
+    missing = [k for k in inputs.get("keywords") or [] if str(k).lower() not in text]
+    if missing:
+        raise LlmUnusable(f"the LLM answer left out the keyword(s) {', '.join(missing)[:200]}")

@@ -35,12 +35,16 @@ def _message(error: ValidationError) -> str:
         return f"{missing} is required."
     if error.validator == "additionalProperties":
         known = _schema_of(error).get("properties", {})
-        extra = sorted(set(error.instance) - set(known)) if isinstance(error.instance, dict) else []
+        extra = (
+            sorted(name[:80] for name in set(error.instance) - set(known))[:5]
+            if isinstance(error.instance, dict)
+            else []
+        )
         allowed = ", ".join(sorted(known))
         return f"Unknown field(s) {', '.join(extra)}; this workflow takes: {allowed}."
     if error.validator == "enum":
         allowed = ", ".join(str(value) for value in _schema_of(error).get("enum", []))
-        return f"{where} must be one of: {allowed} (got {error.instance!r})."
+        return f"{where} must be one of: {allowed} (got {str(error.instance)[:80]!r})."
     if error.validator == "type":
         return f"{where} must be of type {error.validator_value}."
     if error.validator in {"minimum", "maximum"}:
@@ -60,6 +64,43 @@ def _absolute_url(value: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
+MAX_ITEMS = 50
+MAX_KEYWORD = 60  # a keyword is a phrase to work into a sentence, not a paragraph
+MAX_KEYWORDS = 20  # every one is worked into the copy; more would crowd out the message
+
+
+def _check_size(name: str, value: Any) -> None:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise ValidationFailed(f"{name} is {len(value)} characters; the limit is {MAX_TEXT}.")
+    if isinstance(value, list):
+        most = MAX_KEYWORDS if name == "keywords" else MAX_ITEMS
+        if len(value) > most:
+            raise ValidationFailed(f"{name} takes at most {most} entries.")
+        limit = MAX_KEYWORD if name == "keywords" else MAX_TEXT
+        for index, item in enumerate(value):
+            if isinstance(item, str) and len(item) > limit:
+                raise ValidationFailed(
+                    f"{name}[{index}] is {len(item)} characters; the limit is {limit}."
+                )
+
+
+def _visible(text: str) -> bool:
+    # Zero-width and other format characters are not words to write about.
+    return any(ch.isalnum() for ch in text)
+
+
+def _number_within(value: Any, low: float, high: float, *, whole: bool = False) -> bool:
+    """A JSON number in [low, high], compared without float conversion (10**400 is an int
+    Python reads happily and `float()` cannot)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    if whole and isinstance(value, float) and not value.is_integer():
+        return False
+    return low <= value <= high
+
+
 def validate(workflow: Workflow, body: Any) -> dict[str, Any]:
     """The request body, checked; raises ValidationFailed naming the first failing path."""
     if not isinstance(body, dict):
@@ -68,10 +109,7 @@ def validate(workflow: Workflow, body: Any) -> dict[str, Any]:
     if errors:
         raise ValidationFailed(_message(errors[0]))
     for name, value in body.items():
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            raise ValidationFailed(f"{name} is {len(value)} characters; the limit is {MAX_TEXT}.")
-        if isinstance(value, list) and len(value) > 50:
-            raise ValidationFailed(f"{name} takes at most 50 entries.")
+        _check_size(name, value)
     for name, schema in workflow.input_schema.get("properties", {}).items():
         uri = schema.get("format") == "uri" or schema.get("items", {}).get("format") == "uri"
         if uri and name in body:
@@ -81,14 +119,12 @@ def validate(workflow: Workflow, body: Any) -> dict[str, Any]:
                 if not _absolute_url(str(value)):
                     raise ValidationFailed(f"{where} must be an absolute URL (http or https).")
     for name in ("prompt", "product_name"):
-        if name in body and not str(body[name]).strip():
+        if name in body and not _visible(str(body[name])):
             raise ValidationFailed(f"{name} must not be empty.")
-    if "variant_count" in body and not float(body["variant_count"]).is_integer():
+    if "variant_count" in body and not _number_within(body["variant_count"], 1, 5, whole=True):
         raise ValidationFailed("variant_count must be a whole number from 1 to 5.")
     target = body.get("target_duration")
-    if target is not None and not (
-        0 < float(target) <= MAX_TARGET_SECONDS and math.isfinite(target)
-    ):
+    if target is not None and not _number_within(target, 1, MAX_TARGET_SECONDS):
         raise ValidationFailed(f"target_duration must be from 1 to {MAX_TARGET_SECONDS} seconds.")
     if workflow.key in {"creative_pack", "product_ad_variants"} and not any(
         str(body.get(name, "")).strip() for name in ("prompt", "product_url", "product_name")

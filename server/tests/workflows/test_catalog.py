@@ -89,6 +89,13 @@ CATALOG = WorkflowCatalog.load()
         ("creative_pack", {"tone": "casual"}, "product_url, product_name or prompt"),
         ("creative_pack", {"product_url": "not a url"}, "product_url must be an absolute URL"),
         ("storyboard", {"prompt": "x", "aspect_ratio": "4:3"}, "aspect_ratio must be one of"),
+        ("hook_pack", {"prompt": "x", "target_duration": 10**400}, "target_duration"),
+        ("hook_pack", {"prompt": "x", "target_duration": 0.2}, "target_duration"),
+        ("hook_pack", {"prompt": "x", "target_duration": True}, "target_duration"),
+        ("hook_pack", {"prompt": "x", "keywords": ["k" * 61]}, "keywords[0] is 61 characters"),
+        ("hook_pack", {"prompt": "x", "keywords": ["k"] * 21}, "at most 20 entries"),
+        ("hook_pack", {"prompt": "\u200b\u200b"}, "prompt must not be empty"),
+        ("product_ad_variants", {"prompt": "x", "variant_count": 10**400}, "variant_count"),
     ],
 )
 def test_schema_violations_name_the_failing_path(

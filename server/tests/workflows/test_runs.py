@@ -251,9 +251,8 @@ def _rewritten(draft: dict[str, Any]) -> str:
     answer = dict(draft)
     answer["hooks"] = [f"Rewritten hook {index}: breakfast in a minute." for index in range(3)]
     answer["call_to_action"] = "Grab yours today."
-    answer["full_script"] = (
-        "Rewritten hook 0: breakfast in a minute. Blend, sip, go. Grab yours today."
-    )
+    # Near the draft's length and with every keyword kept, as the writer must.
+    answer["full_script"] = "Rewritten hook 0: breakfast in a minute. " + draft["full_script"]
     return json.dumps(answer)
 
 
@@ -282,6 +281,12 @@ async def test_a_configured_llm_writes_the_copy(
             "output shape",
         ),
         (503, "HTTP 503"),
+        ("[" * 100_000 + "]" * 100_000, "not a JSON object"),
+        (json.dumps(["a", "list"]), "not a JSON object"),
+        (lambda draft: json.dumps({**draft, "full_script": "Too short."}), "words"),
+        (lambda draft: json.dumps({**draft, "extra": "key"}), "output shape"),
+        (lambda draft: json.dumps({**draft, "body": "   "}), "output shape"),
+        ("x" * 300_000, "larger than 256 KB"),
     ],
 )
 async def test_an_unusable_llm_answer_falls_back_to_the_local_writer(
@@ -344,3 +349,50 @@ async def test_creative_pack_refuses_a_private_product_url(
     body = {"product_url": "http://127.0.0.1:8080/admin"}
     response = await post(client, caller, "/v1/workflows/creative_pack/runs", body)
     assert_problem(response, 400, "unsafe_url")
+
+
+async def test_the_llm_may_change_words_not_what_the_run_planned(
+    llm_client: httpx.AsyncClient, caller: Caller, chat: _FakeChat, db: Any
+) -> None:
+    def meddle(draft: dict[str, Any]) -> str:
+        answer = json.loads(json.dumps(draft))
+        answer["variant_count"] = 99
+        for variant in answer["variants"]:
+            variant["index"] = 7
+            variant["strategy"] = "Whatever"
+            variant["body"] = "A sharper body line for commuters. " + variant["body"]
+        return json.dumps(answer)
+
+    chat.reply = meddle
+    output = (await _run(llm_client, caller, "product_ad_variants", VARIANTS))["output"]
+    assert output["writer"]["source"] == "llm"
+    assert output["variant_count"] == 3
+    assert [variant["index"] for variant in output["variants"]] == [0, 1, 2]
+    assert "Whatever" not in {variant["strategy"] for variant in output["variants"]}
+    assert all(v["body"].startswith("A sharper body line") for v in output["variants"])
+    # The key is a secret: it is sent, and never kept.
+    from sqlalchemy import select
+
+    from genfire_server.models import Run
+
+    async with db.read() as session:
+        rows = (await session.execute(select(Run.input, Run.output))).all()
+    assert "sk-test-secret" not in json.dumps([list(row) for row in rows])
+
+
+async def test_a_huge_integer_is_a_400_not_a_500(client: httpx.AsyncClient, caller: Caller) -> None:
+    body = b'{"prompt": "Portable blender", "target_duration": 1' + b"0" * 400 + b"}"
+    headers = {**caller.headers, "Idempotency-Key": "huge", "Content-Type": "application/json"}
+    response = await client.post("/v1/workflows/hook_pack/runs", content=body, headers=headers)
+    assert_problem(response, 400, "validation_error")
+
+
+async def test_creative_pack_falls_back_to_its_own_fields_when_the_page_is_unreachable(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    body = {
+        "product_url": "https://unreachable.invalid/products/x",
+        "product_name": "Matte Black Water Bottle",
+    }
+    output = (await _run(client, caller, "creative_pack", body))["output"]
+    assert output["product"]["name"] == "Matte Black Water Bottle"
