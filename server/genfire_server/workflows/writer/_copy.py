@@ -19,10 +19,19 @@ from typing import Any
 from ._requirements import Requirements
 from ._strategies import Strategy
 from ._subject import keyword_kind
-from ._text import Noun, Seed, count_words, first_words, join_list, render, slot_names
+from ._text import (
+    Noun,
+    Seed,
+    count_words,
+    first_words,
+    join_list,
+    render,
+    slot_names,
+    word_set,
+)
 from ._themes import Theme, specific_lines
 from ._timing import estimated_duration
-from ._tones import SLANG, Tone
+from ._tones import SLANG, Tone, fits_audience
 
 # Sections of the body in spoken order; a part's order is (section, position within it).
 _OPENING, _INTRO, _THEMES, _LONGFORM, _FACTS, _KEYWORDS, _CLOSING, _SUMMARY, _REQUESTED = range(9)
@@ -42,7 +51,10 @@ _CATEGORY_LINES = (
     "In {category}, this is the one to beat.",
 )
 _KEYWORD_LINES: dict[str, tuple[str, ...]] = {
-    "noun": (
+    # Mention-style lines read right for any noun ("battery life", "bass").
+    "noun": ("Your {k}? Covered.", "{k}? Sorted."),
+    # "every {k}" only suits one-word countable moments of a day.
+    "countable": (
         "Your {k}? Covered.",
         "{it} make{s} every {k} easier.",
         "{it} turn{s} your {k} into the easy part of the day.",
@@ -50,13 +62,18 @@ _KEYWORD_LINES: dict[str, tuple[str, ...]] = {
     "adjective": ("{it} keep{s} things {k} without extra effort.", "Simple, {k}, and ready."),
     "verb": ("{it} help{s} you {k}.", "It's the easiest way to {k}."),
 }
+# Plain one-word countable nouns that "every {k}" and "your {k}" fit.
+_COUNTABLE = word_set(
+    "commute workout morning trip run meeting shift walk hike ride meal breakfast lunch "
+    "dinner flight errand routine evening weekend session class drive practice game"
+)
 _KEYWORD_GROUPS: dict[str, str] = {
     "noun": "Your {k}? Covered.",
     "adjective": "And {it} keep{s} things {k}.",
     "verb": "{it} help{s} you {k}.",
 }
 # Extra ways to say a theme's pain, gain and claim, for scripts long enough to need them.
-_MORE_PAIN = ("No more {pain}.", "Say goodbye to {pain}.", "Forget about {pain}.")
+_MORE_PAIN = ("No more {bare_pain}.", "Say goodbye to {pain}.", "Forget about {pain}.")
 _MORE_GAIN = ("It means you can {gain}.", "Now you can {gain}.", "That's how you {gain}.")
 _MORE_CLAIM = ("Best of all, {it} {claim}.", "And yes, {it} {claim}.")
 # How each theme after the first (whose claim the introduction states) is brought in.
@@ -107,6 +124,7 @@ class Brief:
     facts: str = ""  # the product's own words, for lines only some products earn
     audience: str | None = None
     audience_short: str | None = None
+    audience_plural: bool = True
     keywords: tuple[str, ...] = ()
     price: str | None = None
     price_tier: str | None = None
@@ -141,6 +159,8 @@ class Brief:
             return render(options[start % len(options)], slots, sentence=False)
 
         slots["pain"] = variant(theme.pains, "pain")
+        # "No more a schedule ..." reads wrong; lines like that take the pain bare.
+        slots["bare_pain"] = re.sub(r"^(?:a|an)\s+", "", slots["pain"])
         slots["gain"] = variant(theme.gains, "gain")
         slots["claim"] = variant(theme.claims, "claim")
         others = [variant(theme.claims, "claim", extra) for extra in range(1, len(theme.claims))]
@@ -244,6 +264,10 @@ def choose_hooks(
             names = slot_names(template)
             if template in used or ("aud" in names and not brief.audience_short):
                 continue
+            if "aud" in names and not fits_audience(
+                template, brief.audience_short or "", plural=brief.audience_plural
+            ):
+                continue
             text = render(template, slots)
             wanted = 1
             if index == 0 and lead_family:
@@ -285,6 +309,8 @@ def _keyword_parts(brief: Brief, spoken: str, salt: object) -> list[Part]:
     separate: list[str] = []
     for index, keyword in enumerate(missing):
         kind = keyword_kind(keyword)
+        if kind == "noun" and keyword.lower() in _COUNTABLE:
+            kind = "countable"
         frames = brief.seed.shuffle(_KEYWORD_LINES[kind], "keyword", salt)
         frame = frames[index % len(frames)]
         separate.append(render(frame, {**slots, "k": keyword}))
@@ -336,7 +362,11 @@ def body_parts(
     intros = [*shuffled(tone.intros, "intro"), tone.intro_short]
     add((_INTRO, 0), intros, first, mandatory=True)
     if brief.audience:
-        addressed = [*shuffled(tone.audience, "audience"), tone.audience_short]
+        addressed = [
+            line
+            for line in [*shuffled(tone.audience, "audience"), tone.audience_short]
+            if fits_audience(line, brief.audience, plural=brief.audience_plural)
+        ]
         add((_INTRO, 1), addressed, base, mandatory=True)
     opens_with_pain = strategy is not None and strategy.key in {
         "question",

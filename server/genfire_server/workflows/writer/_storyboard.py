@@ -141,23 +141,41 @@ def _one(candidates: list[str], budget: int) -> str:
     )
 
 
-def _voiceover(beat: str, brief: Brief, themes: list[Theme], budget: int, hooks: list[str]) -> str:
-    """What the voice says over one beat, in no more words than its seconds carry."""
+def _fresh(lines: list[str], claim: str, said: str) -> list[str]:
+    """`lines` without those that repeat `claim` when `said` (the hook) already made it."""
+    if claim.lower() not in said.lower():
+        return lines
+    return [line for line in lines if claim.lower() not in line.lower()] or lines
+
+
+def _voiceover(
+    beat: str, brief: Brief, themes: list[Theme], budget: int, hooks: list[str], said: str = ""
+) -> str:
+    """What the voice says over one beat, in no more words than its seconds carry.
+
+    `said` is the hook's voiceover; a later beat does not repeat the claim it made.
+    """
     tone = brief.tone
     slots = brief.theme_slots(themes[0], beat, themes[1:])
     if beat == "hook":
         return _one(hooks, budget)
     if beat == "problem":
-        return _one([render(line, slots) for line in [*tone.problem, "No more {pain}."]], budget)
+        return _one(
+            [render(line, slots) for line in [*tone.problem, "No more {bare_pain}."]], budget
+        )
     if beat == "reveal":
         lines = ["Meet {the}.", "{it} {claim}.", *themes[0].lines[:1]]
-        return _fill([render(line, slots) for line in lines], budget)
+        rendered = _fresh([render(line, slots) for line in lines], slots["claim"], said)
+        return _fill(rendered, budget)
     if beat.startswith("benefit"):
         number = {"benefit": 1, "benefit2": 2, "benefit3": 3}[beat] % len(themes)
         theme = themes[number]
         slots = brief.theme_slots(theme, beat, following(themes, number))
         lines = ["{it} {claim}.", *theme.lines, *tone.gain]
-        return _fill([render(line, slots) for line in lines], budget)
+        rendered = [render(line, slots) for line in lines]
+        for claim in [render(c, slots, sentence=False) for c in theme.claims]:
+            rendered = _fresh(rendered, claim, said)
+        return _fill(rendered, budget)
     if beat == "proof":
         proof = [line for theme in themes[:3] for line in theme.proof]
         return _fill([render(line, slots) for line in proof], budget)
@@ -236,6 +254,7 @@ def write(
         facts=prompt.lower(),
         audience=audience.full if audience else None,
         audience_short=audience.short if audience else None,
+        audience_plural=audience.plural if audience else True,
     )
     fmt = _format(prompt)
     scene_count = min(max(round(total / SECONDS_PER_SCENE), MIN_SCENES), MAX_SCENES)
@@ -252,7 +271,8 @@ def write(
     voiceovers: list[str] = []
     for index, (beat, seconds) in enumerate(zip(beats, durations, strict=True)):
         budget = max(3, int(seconds * WORDS_PER_SECOND))
-        voiceovers.append(_voiceover(beat, brief, themes, budget, hooks))
+        said = voiceovers[0] if voiceovers else ""
+        voiceovers.append(_voiceover(beat, brief, themes, budget, hooks, said))
         scenes.append(
             {
                 "index": index,

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from ._text import Noun, clean, make_noun, mid_sentence, trim_words, word_set
+from ._text import Noun, clean, is_plural, make_noun, mid_sentence, trim_words, word_set
 
 _ASK = re.compile(
     r"^(?:please\s+)?(?:(?:i|we)\s+(?:need|want|would like)\s+(?:you\s+to\s+)?|"
@@ -133,10 +133,50 @@ def name_from_url(url: str) -> str | None:
     return None
 
 
+# Heads that say nothing on their own: "People, ..." or "Those, ..." is not an address.
+_EMPTY_HEADS = word_set(
+    "people those these anyone anybody someone somebody everyone everybody folks ones one "
+    "you all them"
+)
+_PLURAL_HEADS = word_set("people those these folks all them ones")
+
+
 @dataclass(frozen=True)
 class Audience:
     full: str  # as it reads mid-sentence: "remote workers who skip breakfast"
     short: str  # the people themselves: "remote workers"
+    plural: bool = True  # "remote workers are"; False for "anyone who ...", "the elderly"
+
+
+def _pluralize(word: str) -> str | None:
+    """The regular plural of a plain lowercase noun, or None when unsure."""
+    if not re.fullmatch(r"[a-z]{3,}", word) or word in _ADJECTIVES:
+        return None
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("man", "woman")):
+        return word[:-2] + "en"
+    return word + "s"
+
+
+_PLURAL_VERBS = {"is": "are", "was": "were", "has": "have", "does": "do", "goes": "go"}
+
+
+def _plural_verb(match: re.Match[str]) -> str:
+    """ "who hates" -> "who hate", for a relative clause whose subject became plural."""
+    verb = match.group(2)
+    lower = verb.lower()
+    if lower in _PLURAL_VERBS:
+        verb = _PLURAL_VERBS[lower]
+    elif re.search(r"[^aeiou]ies$", lower):
+        verb = verb[:-3] + "y"
+    elif lower.endswith(("ches", "shes", "sses", "xes", "zes")):
+        verb = verb[:-2]
+    elif lower.endswith("s") and not lower.endswith("ss") and len(lower) > 3:
+        verb = verb[:-1]
+    return match.group(1) + verb
 
 
 def audience_of(raw: str | None) -> Audience | None:
@@ -145,11 +185,33 @@ def audience_of(raw: str | None) -> Audience | None:
     if not text:
         return None
     text = mid_sentence(text, keep_single=False)
-    text = re.sub(r"^(?:the|our|my)\s+", "", text, flags=re.I)
-    short = _AUDIENCE_CUT.split(text, maxsplit=1)[0]
-    short = trim_words(short, 5)
-    full = text if len(text.split()) <= 12 else short
-    return Audience(full=full, short=short)
+    text = re.sub(r"^(?:our|my|your)\s+", "", text, flags=re.I)
+    # "The elderly" keeps its article: a bare adjective is no noun without it.
+    the = re.match(r"the\s+(.*)$", text, flags=re.I)
+    if the and (len(the.group(1).split()) > 1 or is_plural(the.group(1))):
+        text = the.group(1)
+    head = _AUDIENCE_CUT.split(text, maxsplit=1)[0]
+    indefinite = re.match(r"(?:a|an)\s+(.*)$", text, flags=re.I)
+    if indefinite:
+        # "A busy mom who ..." speaks to busy moms: the plural reads in every template.
+        text = indefinite.group(1)
+        head = _AUDIENCE_CUT.split(text, maxsplit=1)[0]
+        last = head.split()[-1] if head.split() else ""
+        plural = _pluralize(last) if " of " not in f" {head} " and not is_plural(head) else None
+        if plural:
+            rest = re.sub(r"^(\s+(?:who|that)\s+)(\w+)", _plural_verb, text[len(head) :])
+            text = text[: len(head) - len(last)] + plural + rest
+            head = head[: len(head) - len(last)] + plural
+    words = head.lower().split()
+    empty = bool(words) and words[0] in _EMPTY_HEADS
+    is_many = (
+        words[0] in _PLURAL_HEADS
+        if empty
+        else is_plural(head) and not re.match(r"the\s", head, flags=re.I)
+    )
+    full = text if len(text.split()) <= 12 else trim_words(head, 5)
+    short = trim_words(full if empty else head, 8 if empty else 5)
+    return Audience(full=full, short=short, plural=is_many)
 
 
 def keyword_kind(keyword: str) -> str:

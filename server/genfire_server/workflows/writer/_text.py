@@ -41,6 +41,17 @@ _SINGULAR_S = word_set(
     "cactus hummus asparagus citrus status analysis basis kiss bass moss plus class "
     "compass harness fitness wellness business process lotus"
 )
+# Everyday product nouns: a one-word prompt of these is a thing, not a brand ("Socks").
+_COMMON_NOUNS = word_set(
+    "sock shoe sneaker boot sandal slipper bottle blender mug cup tumbler flask candle lamp "
+    "chair desk backpack bag wallet watch jacket hoodie shirt tee dress hat cap scarf glove "
+    "serum moisturizer cream lotion shampoo conditioner soap toothbrush pillow blanket towel "
+    "notebook pen planner charger cable speaker camera keyboard mouse phone case sweater "
+    "kettle pan pot knife toaster vacuum fan heater jeans leggings pants shorts headphones "
+    "earbuds glasses sunglasses tights socks mattress"
+)
+# "A pair of hiking boots" is one pair: such a phrase takes the number of its head.
+_COLLECTIVE = word_set("pair set kit pack box bundle bag case bottle jar cup bunch collection")
 _LEAD_WORDS = word_set(
     "a an the of about for to with and or in on at by this that these our my your"
 )
@@ -131,7 +142,10 @@ def is_plural(phrase: str) -> bool:
     words = re.findall(r"[A-Za-z][A-Za-z'-]*", phrase)
     if not words or is_foreign(phrase):
         return False
-    last = words[-1].lower()
+    lowered = [word.lower() for word in words]
+    if "of" in lowered[1:] and lowered[lowered.index("of", 1) - 1] in _COLLECTIVE:
+        return False
+    last = lowered[-1]
     if last in _PLURALS:
         return True
     if last in _SINGULAR_S or len(last) < 3:
@@ -211,6 +225,13 @@ class Noun:
 def make_noun(text: str, *, short_limit: int = 4) -> Noun:
     """A `Noun` from a cleaned phrase; long generic phrases keep their last words in hooks."""
     mid = mid_sentence(text, keep_single=True)
+    single = mid.lower()
+    if (
+        " " not in mid
+        and mid[1:] == mid[1:].lower()
+        and (single in _COMMON_NOUNS or single.removesuffix("s") in _COMMON_NOUNS)
+    ):
+        mid = single
     words = mid.split()
     is_name = any(word[:1].isupper() for word in words) or is_foreign(mid)
     limit = 6 if is_name else short_limit

@@ -45,6 +45,9 @@ _APPAREL = ("jacket*", "coat*", "vest*", "parka*", "glove*", "boot*", "hoodie*",
 _TEMPERATURE_MATERIAL = ("insulat*", "vacuum", "thermal", "thermos*", "double-wall*")
 _COLD_WORDS = ("cold", "ice", "iced", "icy", "chill*", "frozen")
 _HOT_WORDS = ("hot", "coffee", "tea", "warm*", "steaming")
+# Drinks a "latte" or "brew" can be that are not coffee; they never get coffee lines.
+_NOT_COFFEE = ("matcha", "chai", "tea", "teas", "kombucha", "golden milk", "turmeric", "hojicha")
+_REAL_COFFEE = ("espresso", "coffee*", "cappuccino*", "barista")
 
 THEMES: tuple[Theme, ...] = (
     Theme(
@@ -66,7 +69,7 @@ THEMES: tuple[Theme, ...] = (
             "{it} slip{s} into a bag, a desk drawer, or a cup holder without a second thought.",
             "No extra gear and no setup: just grab {obj} and go.",
             "Wherever the day takes you, {p} come{s} along.",
-            "It's the kind of convenient you notice on day one.",
+            "It's the kind of convenience you notice on day one.",
         ),
         lines_if=(
             (("rechargeable", "usb*"), "{it} charge{s} over USB, so there's no outlet hunting."),
@@ -612,7 +615,10 @@ def detect(texts: Sequence[str]) -> list[Theme]:
         temperature = _temperature(text)
         if temperature is not None:
             hits.append((temperature[1], BY_KEY[temperature[0]]))
+        not_coffee = find(text, _NOT_COFFEE) is not None and find(text, _REAL_COFFEE) is None
         for theme in THEMES:
+            if theme.key == "coffee" and not_coffee:
+                continue
             if theme.triggers and (where := find(text, theme.triggers)) is not None:
                 hits.append((where, theme))
         for where, theme in hits:

@@ -14,6 +14,7 @@ with the same three words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Words professional copy never uses; also filtered out when a requirement asks for
@@ -39,6 +40,24 @@ class Tone:
     ctas: tuple[str, ...]
     mention: str  # frame for something a requirement asks to be said: {mention}
     voice: tuple[str, ...]  # brand-voice adjectives for a storyboard's brand kit
+
+
+# Templates that only read right for a plural audience ("busy moms are switching").
+_PLURAL_ONLY = re.compile(r"\{aud(?:ience)?\} are\b|one of the \{|Calling all \{|\{aud\} who\b")
+_CLAUSE = re.compile(r"\s(?:who|that|which|with)\s", re.I)
+
+
+def fits_audience(template: str, audience: str, *, plural: bool) -> bool:
+    """Whether `template` reads grammatically with this audience filled in.
+
+    "Calling all ..." and "... are switching" need a plural audience, and "{aud} who
+    want" needs an audience without a clause of its own.
+    """
+    if not _PLURAL_ONLY.search(template):
+        return True
+    if not plural:
+        return False
+    return "{aud} who" not in template or not _CLAUSE.search(f" {audience} ")
 
 
 TONES: dict[str, Tone] = {
@@ -223,7 +242,10 @@ TONES: dict[str, Tone] = {
             "{name} {claim}, without the hassle.",
             "Here's what you get with {name}: {it} {claim}, from day one.",
         ),
-        audience=("{audience} are switching, and it's easy to see why.",),
+        audience=(
+            "{audience} are switching, and it's easy to see why.",
+            "This one is made for {audience}, and it's easy to see why.",
+        ),
         intro_short="{name} {claim}.",
         audience_short="{audience}: this is built for you.",
         problem=(

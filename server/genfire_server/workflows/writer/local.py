@@ -168,6 +168,7 @@ def _brief(
         facts=facts.lower(),
         audience=audience.full if audience else None,
         audience_short=audience.short if audience else None,
+        audience_plural=audience.plural if audience else True,
         keywords=_keywords(inputs),
         **extra,
     )
