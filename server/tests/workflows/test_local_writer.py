@@ -725,7 +725,7 @@ def test_product_number_and_case(prompt: str) -> None:
 def _claims(voiceover: str) -> set[str]:
     """Each sentence without its subject: "This shoe keeps up ..." and "It keeps up ..."
     are the same claim."""
-    claims = set()
+    claims: set[str] = set()
     for sentence in re.split(r"(?<=[.!?])\s+", voiceover.lower()):
         words = re.findall(r"[a-z']+", sentence)
         claims.update(" ".join(words[start:]) for start in range(1, len(words) - 4))
