@@ -27,9 +27,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api_overhead import free_port, start_server
 from genfire_server.engines.local import images, video
-from run_loops import post_runs, summary
+from run_loops import drive_api, summary
 
 
 def _timed(function: Callable[..., object], repeat: int, **kwargs: Any) -> float:
@@ -85,25 +84,13 @@ def engine_timings(repeat: int, scratch: Path) -> None:
 
 
 async def api_throughput(connections: int, seconds: float) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "var"
-        port = free_port()
-        server = start_server(data_dir, port, access_log=False)
-        try:
-            key = (data_dir / "dev-api-key").read_text().strip()
-            await post_runs(port, key, PATH, BODY, time.perf_counter() + 3, [])  # warm the pool
-            latencies: list[float] = []
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(
-                    post_runs(port, key, PATH, BODY, started + seconds, latencies)
-                    for _ in range(connections)
-                )
-            )
-            elapsed = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    latencies, elapsed = await drive_api(
+        PATH,
+        BODY,
+        connections=connections,
+        seconds=seconds,
+        warm_up=3,  # warm the pool
+    )
     print(summary(f"image runs through the API ({connections} connections)", latencies, elapsed))
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 import uuid
+from pathlib import Path
+
+from api_overhead import free_port, start_server
 
 
 async def post_runs(
@@ -43,3 +47,29 @@ def summary(label: str, latencies: list[float], elapsed: float) -> str:
         f"p50 {ordered[len(ordered) // 2] * 1000:.0f} ms, "
         f"p99 {ordered[int(0.99 * (len(ordered) - 1))] * 1000:.0f} ms"
     )
+
+
+async def drive_api(
+    path: str, body: bytes, *, connections: int, seconds: float, warm_up: float
+) -> tuple[list[float], float]:
+    """Start a server like `make run`, warm it up, then run `connections` clients against
+    `path` for `seconds`; returns (latencies, elapsed seconds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "var"
+        port = free_port()
+        server = start_server(data_dir, port, access_log=False)
+        try:
+            key = (data_dir / "dev-api-key").read_text().strip()
+            await post_runs(port, key, path, body, time.perf_counter() + warm_up, [])
+            latencies: list[float] = []
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(
+                    post_runs(port, key, path, body, started + seconds, latencies)
+                    for _ in range(connections)
+                )
+            )
+            return latencies, time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

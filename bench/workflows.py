@@ -17,16 +17,14 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api_overhead import free_port, start_server
 from genfire_server.workflows.writer import local
-from run_loops import post_runs, summary
+from run_loops import drive_api, summary
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "hook_pack": {
@@ -71,30 +69,12 @@ def writer_rates(repeat: int) -> None:
 
 
 async def api_throughput(connections: int, seconds: float) -> None:
-    path = "/v1/workflows/hook_pack/runs"
     body = json.dumps(EXAMPLES["hook_pack"]).encode()
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "var"
-        port = free_port()
-        server = start_server(data_dir, port, access_log=False)
-        try:
-            key = (data_dir / "dev-api-key").read_text().strip()
-            await post_runs(port, key, path, body, time.perf_counter() + 2, [])  # warm up
-            latencies: list[float] = []
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(
-                    post_runs(port, key, path, body, started + seconds, latencies)
-                    for _ in range(connections)
-                )
-            )
-            elapsed = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    print(
-        summary(f"hook_pack runs through the API ({connections} connections)", latencies, elapsed)
+    latencies, elapsed = await drive_api(
+        "/v1/workflows/hook_pack/runs", body, connections=connections, seconds=seconds, warm_up=2
     )
+    label = f"hook_pack runs through the API ({connections} connections)"
+    print(summary(label, latencies, elapsed))
 
 
 def main() -> None:
