@@ -18,6 +18,7 @@ from genfire_server.context import AppContext
 from tests.conftest import Caller, MakeCaller, assert_problem
 from tests.engines.local.test_speech import word_error_rate
 from tests.generation.helpers import audio_facts, mp4_bytes, mp4_facts, post, upload
+from tests.loopback import Origin, origin
 from tests.runs.helpers import balance, wait_terminal
 from tests.variants import client_with
 
@@ -212,43 +213,19 @@ async def test_other_scale_factors_are_refused(
     assert "2, 4" in str(problem["detail"])
 
 
-class _VideoOrigin:
-    """An HTTP server on 127.0.0.2 serving one MP4: a remote source of unknown length."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.port = 0
-
-    async def handle(self, reader: Any, writer: Any) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\n"
-            + f"Content-Length: {len(self.data)}\r\nConnection: close\r\n\r\n".encode()
-            + self.data
-        )
-        await writer.drain()
-        writer.close()
-
-
 @pytest.fixture
-async def remote_video(ctx: AppContext) -> AsyncIterator[tuple[httpx.AsyncClient, _VideoOrigin]]:
-    import asyncio
-
-    origin = _VideoOrigin(b"")
-    server = await asyncio.start_server(origin.handle, "127.0.0.2", 0)
-    origin.port = server.sockets[0].getsockname()[1]
-    async with client_with(ctx, fetch_allow_hosts="127.0.0.2/32") as client:
-        yield client, origin
-    server.close()
-    await server.wait_closed()
+async def remote_video(ctx: AppContext) -> AsyncIterator[tuple[httpx.AsyncClient, Origin]]:
+    """A remote source of unknown length: a loopback origin the operator allow-listed."""
+    async with origin() as served, client_with(ctx, fetch_allow_hosts="127.0.0.2/32") as client:
+        yield client, served
 
 
 async def test_a_remote_video_is_held_on_an_estimate_and_charged_its_real_length(
-    remote_video: tuple[httpx.AsyncClient, _VideoOrigin], caller: Caller
+    remote_video: tuple[httpx.AsyncClient, Origin], caller: Caller
 ) -> None:
-    client, origin = remote_video
-    origin.data = mp4_bytes(32, 18, 2.0, audio=False)
-    body = {"source_video_url": f"http://127.0.0.2:{origin.port}/v.mp4"}
+    client, served = remote_video
+    url = served.serve("/v.mp4", mp4_bytes(32, 18, 2.0, audio=False), "video/mp4")
+    body = {"source_video_url": url}
     run = (await post(client, caller, "/v1/videos/upscale", body)).json()
     done = await wait_terminal(client, caller, run["id"], within_seconds=60)
     assert done["status"] == "completed", done
@@ -257,12 +234,12 @@ async def test_a_remote_video_is_held_on_an_estimate_and_charged_its_real_length
 
 
 async def test_a_longer_remote_video_than_the_balance_covers_fails_cleanly(
-    remote_video: tuple[httpx.AsyncClient, _VideoOrigin], make_caller: MakeCaller
+    remote_video: tuple[httpx.AsyncClient, Origin], make_caller: MakeCaller
 ) -> None:
-    client, origin = remote_video
+    client, served = remote_video
     poor = await make_caller(credits=250)  # covers the 10 s estimate (200), not 15 s (300)
-    origin.data = mp4_bytes(32, 18, 15.0, fps=8, audio=False)
-    body = {"source_video_url": f"http://127.0.0.2:{origin.port}/long.mp4"}
+    long = mp4_bytes(32, 18, 15.0, fps=8, audio=False)
+    body = {"source_video_url": served.serve("/long.mp4", long, "video/mp4")}
     run = (await post(client, poor, "/v1/videos/upscale", body)).json()
     done = await wait_terminal(client, poor, run["id"], within_seconds=60)
     assert done["status"] == "failed" and done["error"]["code"] == "insufficient_credits"

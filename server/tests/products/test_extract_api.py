@@ -13,6 +13,7 @@ import pytest
 from genfire_server.context import AppContext
 from tests.conftest import Caller, MakeCaller, assert_problem
 from tests.generation.helpers import post
+from tests.loopback import Origin, origin
 from tests.runs.helpers import balance, wait_terminal
 from tests.variants import client_with
 
@@ -21,49 +22,28 @@ PATH = "/v1/products/extract"
 
 
 class _Shop:
-    """A web server on 127.0.0.2 serving the saved pages; counts what it is asked."""
+    """The saved pages at /products/<name> of a loopback origin."""
 
-    def __init__(self) -> None:
-        self.port = 0
-        self.requests: list[str] = []
-        self.extra: dict[str, bytes] = {}  # pages a test adds, by name, served as written
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        for page in PAGES.glob("*.html"):
+            self.add(page.stem, page.read_bytes(), "text/html; charset=utf-8")
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-        path = head.split(" ", 2)[1]
-        self.requests.append(path)
-        name = path.rsplit("/", 1)[-1]
-        page = PAGES / f"{name}.html"
-        if name in self.extra:
-            body, status = self.extra[name], "200 OK"
-        elif page.is_file():
-            body, status = page.read_bytes(), "200 OK"
-        else:
-            body, status = b"<h1>Not found</h1>", "404 Not Found"
-        writer.write(
-            f"HTTP/1.1 {status}\r\nContent-Type: {self.content_type(name)}\r\n".encode()
-            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-            + body
-        )
-        await writer.drain()
-        writer.close()
+    def add(self, name: str, body: bytes, content_type: str) -> None:
+        self.origin.serve(f"/products/{name}", body, content_type)
 
-    def content_type(self, name: str) -> str:
-        # Added pages declare their charset in the page only, as many shops do.
-        return "text/html" if name in self.extra else "text/html; charset=utf-8"
+    @property
+    def requests(self) -> list[str]:
+        return self.origin.requests
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.2:{self.port}/products/{name}"
+        return self.origin.url(f"/products/{name}")
 
 
 @pytest.fixture
 async def shop() -> AsyncIterator[_Shop]:
-    served = _Shop()
-    server = await asyncio.start_server(served.handle, "127.0.0.2", 0)
-    served.port = server.sockets[0].getsockname()[1]
-    yield served
-    server.close()
-    await server.wait_closed()
+    async with origin() as served:
+        yield _Shop(served)
 
 
 @pytest.fixture
@@ -203,7 +183,7 @@ async def test_concurrent_extractions_of_one_page_all_complete(
 async def test_a_charset_declared_only_in_the_page_is_honoured(
     shop_client: httpx.AsyncClient, caller: Caller, shop: _Shop
 ) -> None:
-    shop.extra["latin1"] = (
+    latin1 = (
         '<html><head><meta charset="iso-8859-1"><title>Café crème mug</title>'
         '<meta property="og:type" content="product">'
         '<meta property="og:title" content="Café crème mug">'
@@ -212,6 +192,7 @@ async def test_a_charset_declared_only_in_the_page_is_honoured(
         '<meta property="product:price:currency" content="EUR">'
         "</head><body><h1>Café crème mug</h1></body></html>"
     ).encode("iso-8859-1")
+    shop.add("latin1", latin1, "text/html")  # the charset is declared in the page only
     run = await _extract(shop_client, caller, shop.url("latin1"))
     assert run["output"]["product"]["title"] == "Café crème mug"  # type: ignore[index]
 

@@ -3,7 +3,6 @@ re-uploading; other URLs go through the SSRF guard; failures fail the run clearl
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -12,6 +11,7 @@ import pytest
 
 from genfire_server.context import AppContext
 from tests.conftest import Caller, MakeCaller, assert_problem
+from tests.loopback import Origin, origin
 from tests.runs.helpers import create_test_run, wait_terminal
 from tests.variants import client_with
 
@@ -64,34 +64,10 @@ async def test_someone_elses_file_is_refused_at_request_time(
     assert "asset" in str(body["detail"]).lower() or "account" in str(body["detail"]).lower()
 
 
-class _Origin:
-    """A plain HTTP server on 127.0.0.2 that serves one file and counts requests."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        self.server: asyncio.Server | None = None
-        self.port = 0
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        self.requests += 1
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\n"
-            + f"Content-Length: {len(PAYLOAD)}\r\nConnection: close\r\n\r\n".encode()
-            + PAYLOAD
-        )
-        await writer.drain()
-        writer.close()
-
-
 @pytest.fixture
-async def origin() -> AsyncIterator[_Origin]:
-    served = _Origin()
-    served.server = await asyncio.start_server(served.handle, "127.0.0.2", 0)
-    served.port = served.server.sockets[0].getsockname()[1]
-    yield served
-    served.server.close()
-    await served.server.wait_closed()
+async def remote() -> AsyncIterator[Origin]:
+    async with origin() as served:
+        yield served
 
 
 @pytest.fixture
@@ -102,13 +78,13 @@ async def allowing_client(ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_an_allowed_remote_url_is_fetched_over_http(
-    allowing_client: httpx.AsyncClient, caller: Caller, origin: _Origin
+    allowing_client: httpx.AsyncClient, caller: Caller, remote: Origin
 ) -> None:
-    url = f"http://127.0.0.2:{origin.port}/pictures/cat.gif"
+    url = remote.serve("/pictures/cat.gif", PAYLOAD, "image/gif")
     run = (await create_test_run(allowing_client, caller, input_url=url)).json()
     done = await wait_terminal(allowing_client, caller, run["id"])
     assert done["status"] == "completed", done
-    assert done["output"]["input_bytes"] == len(PAYLOAD) and origin.requests == 1
+    assert done["output"]["input_bytes"] == len(PAYLOAD) and len(remote.requests) == 1
 
 
 async def test_an_unreachable_input_fails_the_run_with_input_fetch_failed(

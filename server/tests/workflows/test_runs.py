@@ -14,6 +14,7 @@ import pytest
 from genfire_server.context import AppContext
 from tests.conftest import Caller, MakeCaller, assert_problem
 from tests.generation.helpers import post
+from tests.loopback import origin
 from tests.runs.helpers import balance, wait_terminal
 from tests.variants import client_with
 
@@ -306,26 +307,9 @@ async def test_creative_pack_reads_the_product_page_first(ctx: AppContext, calle
     from tests.products.test_extract_api import PAGES
 
     page = (PAGES / "01-jsonld-product.html").read_bytes()
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-            + f"Content-Length: {len(page)}\r\nConnection: close\r\n\r\n".encode()
-            + page
-        )
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.2", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with client_with(ctx, fetch_allow_hosts="127.0.0.2/32") as client:
-            url = f"http://127.0.0.2:{port}/products/pour-over-set"
-            output = (await _run(client, caller, "creative_pack", {"product_url": url}))["output"]
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with origin() as served, client_with(ctx, fetch_allow_hosts="127.0.0.2/32") as client:
+        url = served.serve("/products/pour-over-set", page, "text/html; charset=utf-8")
+        output = (await _run(client, caller, "creative_pack", {"product_url": url}))["output"]
     product = output["product"]
     assert product["name"] == "Northwind Ceramic Pour-Over Set"
     assert product["price"] == "$64.50" and product["images"]
