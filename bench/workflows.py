@@ -19,41 +19,13 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))  # the examples
 
 from genfire_server.workflows.writer import local
 from run_loops import drive_api, summary
-
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "hook_pack": {
-        "prompt": "Portable blender for busy professionals",
-        "audience": "Remote workers who skip breakfast",
-        "tone": "persuasive",
-        "length": "short",
-        "target_duration": 20,
-        "keywords": ["protein shake", "commute", "healthy"],
-        "additional_requirements": "Lead with convenience and save time.",
-    },
-    "ugc_ad": {
-        "prompt": "Blue light glasses for creators",
-        "audience": "Designers and editors working late",
-        "tone": "casual",
-        "length": "medium",
-    },
-    "creative_pack": {"product_name": "Matte Black Water Bottle", "category": "hydration"},
-    "product_ad_variants": {
-        "product_name": "Portable espresso maker",
-        "product_description": "Travel-friendly espresso maker for commuters",
-        "variant_count": 3,
-    },
-    "storyboard": {
-        "prompt": "30-second paid social ad for a premium running shoe",
-        "title": "Spring Launch Ad",
-        "aspect_ratio": "9:16",
-    },
-}
+from tests.workflows.examples import EXAMPLES
 
 
 def writer_rates(repeat: int) -> None:

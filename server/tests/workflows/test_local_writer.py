@@ -20,39 +20,9 @@ from genfire_server.workflows.writer.local import (
     spoken_seconds,
     write,
 )
+from tests.workflows.examples import EXAMPLES
 
 # The contract's example request bodies (Outcome Layer / Workflow Catalog).
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "storyboard": {
-        "prompt": "30-second paid social ad for a premium running shoe",
-        "title": "Spring Launch Ad",
-        "aspect_ratio": "9:16",
-    },
-    "hook_pack": {
-        "prompt": "Portable blender for busy professionals",
-        "audience": "Remote workers who skip breakfast",
-        "tone": "persuasive",
-        "length": "short",
-        "target_duration": 20,
-        "keywords": ["protein shake", "commute", "healthy"],
-        "additional_requirements": "Lead with convenience and save time.",
-    },
-    "ugc_ad": {
-        "prompt": "Blue light glasses for creators",
-        "audience": "Designers and editors working late",
-        "tone": "casual",
-        "length": "medium",
-    },
-    "creative_pack": {"product_url": "https://example.com/products/matte-black-water-bottle"},
-    "product_ad_variants": {
-        "product_name": "Portable espresso maker",
-        "product_description": "Travel-friendly espresso maker for commuters",
-        "audience": "Commuters and travelers",
-        "tone": "persuasive",
-        "length": "short",
-        "variant_count": 3,
-    },
-}
 # The product or topic each example's copy must name.
 NAMED = {
     "hook_pack": "portable blender",

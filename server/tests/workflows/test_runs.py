@@ -17,36 +17,12 @@ from tests.generation.helpers import post
 from tests.loopback import origin
 from tests.runs.helpers import balance, wait_terminal
 from tests.variants import client_with
+from tests.workflows.examples import EXAMPLES, KEYWORDS
 
-KEYWORDS = ["protein shake", "commute", "healthy"]
-HOOK_PACK: dict[str, Any] = {
-    "prompt": "Portable blender for busy professionals",
-    "audience": "Remote workers who skip breakfast",
-    "tone": "persuasive",
-    "length": "short",
-    "target_duration": 20,
-    "keywords": KEYWORDS,
-    "additional_requirements": "Lead with convenience and save time.",
-}
-UGC_AD = {
-    "prompt": "Blue light glasses for creators",
-    "audience": "Designers and editors working late",
-    "tone": "casual",
-    "length": "medium",
-}
-VARIANTS = {
-    "product_name": "Portable espresso maker",
-    "product_description": "Travel-friendly espresso maker for commuters",
-    "audience": "Commuters and travelers",
-    "tone": "persuasive",
-    "length": "short",
-    "variant_count": 3,
-}
-STORYBOARD = {
-    "prompt": "30-second paid social ad for a premium running shoe",
-    "title": "Spring Launch Ad",
-    "aspect_ratio": "9:16",
-}
+HOOK_PACK = EXAMPLES["hook_pack"]
+UGC_AD = EXAMPLES["ugc_ad"]
+VARIANTS = EXAMPLES["product_ad_variants"]
+STORYBOARD = EXAMPLES["storyboard"]
 SCRIPT_KEYS = {"hooks", "body", "call_to_action", "full_script", "word_count", "estimated_duration"}
 
 
