@@ -236,9 +236,9 @@ def decoded_audio(body: LipsyncCreate) -> bytes:
     return data
 
 
-def check_lipsync(ctx: AppContext, body: LipsyncCreate) -> None:
-    """The request's own rules, before any idempotency key is taken: 400s for malformed
-    requests are not remembered against the key."""
+def check_lipsync(ctx: AppContext, body: LipsyncCreate) -> bytes | None:
+    """The request's own rules, before any idempotency key is taken (400s for malformed
+    requests are not remembered against the key). Returns the inline audio, decoded."""
     model = rules.model_for(ctx.catalog, body.model, LIPSYNC)
     if (body.audio_url is None) == (body.audio_base64 is None):
         raise ValidationFailed("Send exactly one of audio_url and audio_base64.")
@@ -258,8 +258,7 @@ def check_lipsync(ctx: AppContext, body: LipsyncCreate) -> None:
             f"duration must be from 1 to 300 seconds; got {body.duration:g}.",
             code="invalid_duration",
         )
-    if body.audio_base64 is not None:
-        decoded_audio(body)
+    return decoded_audio(body) if body.audio_base64 is not None else None
 
 
 def lipsync_seconds(
@@ -274,18 +273,20 @@ def lipsync_seconds(
     return cap if cap is not None else ESTIMATED_SECONDS
 
 
-async def lipsync_spec(ctx: AppContext, account_id: str, body: LipsyncCreate) -> RunSpec:
-    check_lipsync(ctx, body)
+async def lipsync_spec(
+    ctx: AppContext, account_id: str, body: LipsyncCreate, inline: bytes | None
+) -> RunSpec:
+    """The run of a request `check_lipsync` passed (`inline` is what it returned). Stores
+    the inline audio, so call it once per run created."""
     model = rules.model_for(ctx.catalog, body.model, LIPSYNC)
     resolution = body.resolution or "720p"
     await check_input_url(ctx, body.video_url, account_id)
     video_seconds = await known_seconds(ctx, account_id, body.video_url)
-    inline: bytes | None = None
     if body.audio_url is not None:
         await check_input_url(ctx, body.audio_url, account_id)
         audio_seconds = await known_seconds(ctx, account_id, body.audio_url)
     else:
-        inline = decoded_audio(body)
+        assert inline is not None  # check_lipsync decoded it
         audio_seconds = await asyncio.to_thread(audio_io.probe_seconds, io.BytesIO(inline))
     seconds = lipsync_seconds(video_seconds, audio_seconds, body.sync_mode, body.duration)
     price = quote(ctx.catalog, model.id, seconds)

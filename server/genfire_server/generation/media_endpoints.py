@@ -59,9 +59,9 @@ async def create_lipsync(
 ) -> Response:
     """Sync a video to audio (`audio_url`, or inline `audio_base64`); `sync_mode` decides
     what happens when their lengths differ. Answers with the queued run."""
-    media.check_lipsync(ctx, body)
+    inline = media.check_lipsync(ctx, body)
 
     async def build() -> RunSpec:  # stores inline audio: once per Idempotency-Key
-        return await media.lipsync_spec(ctx, principal.account_id, body)
+        return await media.lipsync_spec(ctx, principal.account_id, body, inline)
 
     return await respond_with_run(request, ctx, principal, build)

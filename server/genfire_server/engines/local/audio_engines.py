@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from genfire_server.engines.base import EngineError, EngineResult, Job, Progress, RunContext
-from genfire_server.engines.local import audio_jobs, pool, transcription
+from genfire_server.engines.local import audio_io, audio_jobs, pool, transcription
 from genfire_server.kit.ids import new_id
 
 MAX_MEDIA_BYTES = 500 * 1024 * 1024  # the transcription limit of the reference
@@ -19,14 +19,12 @@ MAX_MEDIA_SECONDS = transcription.MAX_SECONDS
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 
 
-async def _store(
-    ctx: RunContext, stem: str, audio: audio_jobs.EncodedAudio
-) -> tuple[str, dict[str, Any]]:
+async def _store(ctx: RunContext, stem: str, audio: audio_jobs.EncodedAudio) -> dict[str, Any]:
+    """Keep the file; the contract's audio output `{audio_id, audio_url, duration}`."""
     stored = await ctx.store_output(
         f"{stem}.{audio.extension}", audio.content_type, data=audio.data
     )
-    audio_id = new_id("audio")
-    return audio_id, {"audio_id": audio_id, "audio_url": stored.url, "duration": audio.duration}
+    return {"audio_id": new_id("audio"), "audio_url": stored.url, "duration": audio.duration}
 
 
 class LocalSpeechEngine:
@@ -44,7 +42,7 @@ class LocalSpeechEngine:
             )
         except ValueError as error:
             raise EngineError("provider_error", str(error)) from error
-        _audio_id, output = await _store(ctx, "speech", spoken.audio)
+        output = await _store(ctx, "speech", spoken.audio)
         return EngineResult(output=output)
 
 
@@ -71,7 +69,7 @@ class LocalMusicEngine:
             spec.get("negative_prompt"),
             spec["output_format"],
         )
-        _audio_id, output = await _store(ctx, "music", composed.audio)
+        output = await _store(ctx, "music", composed.audio)
         if spec.get("include_details"):
             output["details"] = _details(composed.plan, timestamps=bool(spec["with_timestamps"]))
         return EngineResult(output=output)
@@ -114,7 +112,7 @@ class LocalSoundEffectEngine:
             spec["output_format"],
         )
         charge = await ctx.settle_usage(effect.audio.duration)
-        _audio_id, output = await _store(ctx, "sfx", effect.audio)
+        output = await _store(ctx, "sfx", effect.audio)
         return EngineResult(output=output, charged_milli=charge)
 
 
@@ -134,7 +132,9 @@ class LocalTranscriptionEngine:
             path = await ctx.fetch_input(source_url, max_bytes=MAX_MEDIA_BYTES, timeout_seconds=600)
             role = "audio" if spec.get("audio_url") else "video"
         try:
-            seconds = await pool.run_cpu(audio_jobs.media_seconds, path, role, MAX_MEDIA_SECONDS)
+            seconds = await pool.run_cpu(
+                audio_io.decoded_seconds, path, max_seconds=MAX_MEDIA_SECONDS, role=role
+            )
         except ValueError as error:
             raise EngineError("input_fetch_failed", str(error)) from error
         charge = await ctx.settle_usage(max(seconds, 0.001))

@@ -117,9 +117,3 @@ def transcribe(source: Path, role: str, extract: bool) -> TranscribedMedia:
             source, fmt, max_seconds=transcription.MAX_SECONDS, role=role
         )
     return TranscribedMedia(result.public(), result.duration, extracted)
-
-
-def media_seconds(source: Path, role: str, max_seconds: float) -> float:
-    """The decoded length of `source`'s audio (headers can lie; billing must not).
-    ValueError when it has no audio or is longer than `max_seconds`."""
-    return audio_io.decoded_seconds(source, max_seconds=max_seconds, role=role)

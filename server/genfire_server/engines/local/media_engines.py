@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from genfire_server.engines.base import EngineError, EngineResult, Job, Progress, RunContext
-from genfire_server.engines.local import audio_jobs, lipsync, matting, pool, video, video_upscale
+from genfire_server.engines.local import audio_io, lipsync, matting, pool, video, video_upscale
 from genfire_server.kit.ids import new_id
 
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
@@ -91,7 +91,7 @@ class LocalLipsyncEngine:
         info = await _probe_video(source, "video")
         try:
             audio_seconds = await pool.run_cpu(
-                audio_jobs.media_seconds, audio, "audio", MAX_AUDIO_SECONDS
+                audio_io.decoded_seconds, audio, max_seconds=MAX_AUDIO_SECONDS, role="audio"
             )
         except ValueError as error:
             raise EngineError("input_fetch_failed", str(error)) from error
