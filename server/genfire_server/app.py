@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from genfire_server import __version__, openapi, routes
 from genfire_server.accounts.endpoints import router as accounts_router
 from genfire_server.auth.endpoints import router as oauth_router
+from genfire_server.batches.endpoints import router as batches_router
 from genfire_server.catalog.endpoints import router as catalog_router
 from genfire_server.context import AppContext
 from genfire_server.credits.endpoints import router as credits_router
@@ -49,6 +50,7 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     (openapi.API_PREFIX, media_router),
     (openapi.API_PREFIX, products_router),
     (openapi.API_PREFIX, workflows_router),
+    (openapi.API_PREFIX, batches_router),
     (openapi.API_PREFIX, influencers_router),
     ("", docs.router),
 ]

@@ -17,6 +17,7 @@ from genfire_server.voices.stock import StockVoice, load_stock_voices
 from genfire_server.workflows.catalog import WorkflowCatalog
 
 if TYPE_CHECKING:
+    from genfire_server.batches.progress import BatchProgress
     from genfire_server.runs.executor import RunExecutor
 
 
@@ -33,13 +34,20 @@ class AppContext:
     workflows: WorkflowCatalog = field(default_factory=WorkflowCatalog.load)
     # The process's workers and sweeper; created with the context, started by the app.
     executor: RunExecutor = field(init=False)
+    # Starts batch items as slots free up; told by the executor when their runs finish.
+    batches: BatchProgress = field(init=False)
     routing: RoutingTable = field(init=False)
 
     def __post_init__(self) -> None:
-        from genfire_server.runs.executor import RunExecutor  # it needs the context itself
+        # Both need the context itself.
+        from genfire_server.batches.progress import BatchProgress
+        from genfire_server.runs.executor import RunExecutor
 
         self.routing = RoutingTable.load(self.catalog)
         self.executor = RunExecutor(self)
+        self.batches = BatchProgress(self)
+        self.executor.listeners.append(self.batches)
+        self.executor.sweepers.append(self.batches.sweep)
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> AppContext:

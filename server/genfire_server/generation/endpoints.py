@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from genfire_server.auth.dependencies import require
 from genfire_server.auth.principal import Principal
 from genfire_server.dependencies import Context
-from genfire_server.generation import images, influencer_mentions, videos
+from genfire_server.generation import images, operations, videos
 from genfire_server.kit.responses import errors
 from genfire_server.runs.schemas import RunOut
-from genfire_server.runs.submission import check_input_url, respond_with_run
+from genfire_server.runs.submission import respond_with_run
 
 router = APIRouter(tags=["Generation"])
 ImagesWrite = Annotated[Principal, Depends(require("images:write"))]
@@ -31,13 +31,7 @@ async def create_image_generation(
 ) -> Response:
     """Create one or more images with a public image model alias. Usually answers with a
     completed run (it waits up to `GENFIRE_SYNC_WAIT_SECONDS`); otherwise poll the run."""
-    prepared = images.prepare(body, ctx.catalog, ctx.routing)
-    for url in prepared.source_urls:
-        await check_input_url(ctx, url, principal.account_id)
-    if body.mentions:
-        mention = body.mentions[0]
-        prepared = await influencer_mentions.apply(ctx, principal.account_id, prepared, mention)
-    spec = images.run_spec(prepared, ctx.catalog, ctx.routing)
+    spec = await operations.image_run_spec(ctx, principal.account_id, body)
     wait = ctx.settings.sync_wait_seconds
     return await respond_with_run(request, ctx, principal, spec, wait_seconds=wait)
 
@@ -53,16 +47,5 @@ async def create_video_generation(
 ) -> Response:
     """Create a video run; the input mode follows from the inputs sent. Answers with the
     queued run: poll `GET /runs/{runId}`."""
-    prepared = videos.prepare(body, ctx.catalog)
-    urls = [
-        prepared.image_url,
-        prepared.source_video_url,
-        prepared.first_frame_url,
-        prepared.last_frame_url,
-        *prepared.reference_image_urls,
-    ]
-    for url in urls:
-        if url:
-            await check_input_url(ctx, url, principal.account_id)
-    spec = videos.run_spec(prepared, ctx.catalog, ctx.routing)
+    spec = await operations.video_run_spec(ctx, principal.account_id, body)
     return await respond_with_run(request, ctx, principal, spec)

@@ -3,6 +3,7 @@
 from genfire_server.models.accounts import Account
 from genfire_server.models.assets import Asset
 from genfire_server.models.base import Base
+from genfire_server.models.batches import Batch, BatchItem
 from genfire_server.models.credentials import ApiKey, OAuthClient
 from genfire_server.models.credits import CreditBalance, CreditHold, CreditLedgerEntry
 from genfire_server.models.idempotency import IdempotencyKey
@@ -17,6 +18,8 @@ __all__ = [
     "ApiKey",
     "Asset",
     "Base",
+    "Batch",
+    "BatchItem",
     "CreditBalance",
     "CreditHold",
     "CreditLedgerEntry",

@@ -40,6 +40,8 @@ class Run(Base):
     charged_milli: Mapped[int | None] = mapped_column(BigInteger)  # what was captured
     hold_id: Mapped[str | None] = mapped_column(ForeignKey("credit_holds.id"))
     resource_id: Mapped[str | None] = mapped_column(String(120))
+    # The batch item this run executes, if any: finishing the run finishes the item.
+    batch_item_id: Mapped[str | None] = mapped_column(String(40))
     provider_request_id: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(80))

@@ -27,11 +27,13 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from taskiq import InMemoryBroker
 
 from genfire_server.credits import service as credits
@@ -42,6 +44,7 @@ from genfire_server.kit.clock import utcnow
 from genfire_server.kit.ids import random_token
 from genfire_server.models import IdempotencyKey, ProductPage, Run
 from genfire_server.runs.context import WorkerRunContext
+from genfire_server.runs.events import AfterCommit, RunFinished, RunListener
 from genfire_server.storage import service as storage_service
 
 if TYPE_CHECKING:
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("genfire.runs")
 
 TERMINAL = frozenset({"completed", "failed"})
+Sweeper = Callable[[], Awaitable[object]]
 _SWEEP_BATCH = 500
 _HOUSEKEEPING_SECONDS = 60.0
 
@@ -81,6 +85,10 @@ class RunExecutor:
         self._sweeper: asyncio.Task[None] | None = None
         self._last_housekeeping = 0.0
         self._started = False
+        # Told about every finished run inside its transaction (batch progress, webhooks).
+        self.listeners: list[RunListener] = []
+        # Extra passes of the sweeper (batches whose next items were never started).
+        self.sweepers: list[Sweeper] = []
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -345,22 +353,34 @@ class RunExecutor:
                         completed_at=now,
                         updated_at=now,
                     )
-                    .returning(Run.hold_id, Run.charged_milli)
+                    .returning(Run.hold_id, Run.charged_milli, Run.account_id, Run.batch_item_id)
                 )
             ).one_or_none()
             if row is None:
                 return  # no longer ours: whoever holds it now finishes it
-            hold_id, charged = row
+            hold_id, charged, account_id, batch_item_id = row
             if hold_id is not None:
                 await credits.capture(session, hold_id, charged or 0)
+            event = RunFinished(
+                run_id=run_id,
+                account_id=account_id,
+                status="completed",
+                batch_item_id=batch_item_id,
+                output=result.output,
+                charged_milli=charged or 0,
+                error_code=None,
+                error_message=None,
+            )
+            after = await self._announce(session, event)
         self._notify(run_id)
+        await self._after_commit(after)
         log.info("run completed", extra={"run_id": run_id, "charged_milli": charged})
 
     async def _fail(self, run_id: str, code: str, message: str) -> None:
         now = utcnow()
         message = message.replace("\x00", "")[:2000]
         async with self.ctx.db.write() as session:
-            hold_id = (
+            row = (
                 await session.execute(
                     update(Run)
                     .where(*self._mine(run_id))
@@ -375,15 +395,43 @@ class RunExecutor:
                         completed_at=now,
                         updated_at=now,
                     )
-                    .returning(Run.hold_id)
+                    .returning(Run.hold_id, Run.account_id, Run.batch_item_id)
                 )
             ).one_or_none()
-            if hold_id is None:
+            if row is None:
                 return
-            if hold_id[0] is not None:
-                await credits.release(session, hold_id[0])
+            hold_id, account_id, batch_item_id = row
+            if hold_id is not None:
+                await credits.release(session, hold_id)
+            event = RunFinished(
+                run_id=run_id,
+                account_id=account_id,
+                status="failed",
+                batch_item_id=batch_item_id,
+                output=None,
+                charged_milli=0,
+                error_code=code,
+                error_message=message,
+            )
+            after = await self._announce(session, event)
         self._notify(run_id)
+        await self._after_commit(after)
         log.info("run failed", extra={"run_id": run_id, "code": code})
+
+    async def _announce(self, session: AsyncSession, event: RunFinished) -> list[AfterCommit]:
+        after = []
+        for listener in self.listeners:
+            then = await listener.run_finished(session, event)
+            if then is not None:
+                after.append(then)
+        return after
+
+    async def _after_commit(self, work: list[AfterCommit]) -> None:
+        for then in work:
+            try:
+                await then()
+            except Exception:  # the sweepers catch up with whatever this left undone
+                log.exception("work after a run finished failed")
 
     # --- sweeping --------------------------------------------------------------------
 
@@ -425,6 +473,11 @@ class RunExecutor:
             for run_id in candidates:
                 await self.dispatch(run_id)
             log.info("re-dispatched runs", extra={"count": len(candidates)})
+        for extra in self.sweepers:
+            try:
+                await extra()
+            except Exception:
+                log.exception("sweep failed", extra={"sweeper": getattr(extra, "__name__", "")})
         if time.monotonic() - self._last_housekeeping >= _HOUSEKEEPING_SECONDS:
             self._last_housekeeping = time.monotonic()
             await self.housekeeping()

@@ -66,34 +66,14 @@ async def submit(
             held = await credits.hold(session, account_id, spec.price_milli, reference=run_id)
             hold_id = held.hold_id
         session.add(
-            Run(
-                id=run_id,
-                account_id=account_id,
-                status="queued",
-                capability=spec.capability,
-                endpoint=spec.endpoint,
-                model=spec.model,
-                engine=spec.engine,
-                request_id=request_id,
-                input=spec.input,
-                input_summary=spec.input_summary,
-                output=None,
-                progress=None,
-                error_code=None,
-                error_message=None,
-                price_milli=spec.price_milli,
-                charged_milli=None,
+            new_run(
+                run_id,
+                account_id,
+                request_id,
+                spec,
                 hold_id=hold_id,
-                resource_id=None,
-                provider_request_id=None,
-                attempts=0,
-                lease_owner=None,
-                lease_expires_at=None,
                 dispatched_at=dispatched_at,
-                created_at=now,
-                updated_at=now,
-                started_at=None,
-                completed_at=None,
+                now=now,
             )
         )
         await session.flush()
@@ -101,6 +81,50 @@ async def submit(
             await on_created(session, run_id)
     await ctx.executor.dispatch(run_id)
     return run_id
+
+
+def new_run(
+    run_id: str,
+    account_id: str,
+    request_id: str,
+    spec: RunSpec,
+    *,
+    hold_id: str | None,
+    dispatched_at: datetime | None,
+    now: datetime,
+    batch_item_id: str | None = None,
+) -> Run:
+    """The queued row of a new run whose price is already held (`hold_id`, or None if free)."""
+    return Run(
+        id=run_id,
+        account_id=account_id,
+        status="queued",
+        capability=spec.capability,
+        endpoint=spec.endpoint,
+        model=spec.model,
+        engine=spec.engine,
+        request_id=request_id,
+        input=spec.input,
+        input_summary=spec.input_summary,
+        output=None,
+        progress=None,
+        error_code=None,
+        error_message=None,
+        price_milli=spec.price_milli,
+        charged_milli=None,
+        hold_id=hold_id,
+        resource_id=None,
+        provider_request_id=None,
+        batch_item_id=batch_item_id,
+        attempts=0,
+        lease_owner=None,
+        lease_expires_at=None,
+        dispatched_at=dispatched_at,
+        created_at=now,
+        updated_at=now,
+        started_at=None,
+        completed_at=None,
+    )
 
 
 # --- reading ----------------------------------------------------------------------------

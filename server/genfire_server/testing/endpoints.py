@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from genfire_server.auth.dependencies import require
 from genfire_server.auth.principal import Principal
+from genfire_server.context import AppContext
 from genfire_server.credits.amounts import to_milli
 from genfire_server.dependencies import Context
 from genfire_server.engines.registry import TEST_ENGINE
@@ -24,6 +25,7 @@ from genfire_server.runs.service import RunSpec
 from genfire_server.runs.submission import check_input_url, respond_with_run
 
 router = APIRouter(tags=["Testing"])
+ENDPOINT = "testing.runs.create"
 FullAccess = Annotated[Principal, Depends(require("*"))]
 
 
@@ -43,6 +45,24 @@ class TestRunCreate(BaseModel):
     wait: bool = Field(default=False, description="Wait for the run like a synchronous endpoint.")
 
 
+async def testing_run_spec(ctx: AppContext, account_id: str, body: TestRunCreate) -> RunSpec:
+    """The run on the test engine that `body` asks for (also an operation batch target)."""
+    if body.input_url is not None:
+        await check_input_url(ctx, body.input_url, account_id)
+    engine_input = body.model_dump(exclude={"wait"})
+    if body.charge is not None:
+        engine_input["charge_milli"] = to_milli(round(min(body.charge, body.credits), 3))
+    return RunSpec(
+        capability="testing",
+        endpoint=ENDPOINT,
+        model="test.engine",
+        engine=TEST_ENGINE,
+        input=engine_input,
+        input_summary={"mode": body.mode, "seconds": body.seconds},
+        price_milli=to_milli(round(body.credits, 3)),
+    )
+
+
 @router.post(
     "/testing/runs",
     summary="Create a run on the test engine",
@@ -53,19 +73,6 @@ async def create_test_run(
     body: TestRunCreate, request: Request, ctx: Context, principal: FullAccess
 ) -> Response:
     """Completes at once (`instant`), after `seconds` (`sleep`), or fails (`fail`, `crash`)."""
-    if body.input_url is not None:
-        await check_input_url(ctx, body.input_url, principal.account_id)
-    engine_input = body.model_dump(exclude={"wait"})
-    if body.charge is not None:
-        engine_input["charge_milli"] = to_milli(round(min(body.charge, body.credits), 3))
-    spec = RunSpec(
-        capability="testing",
-        endpoint="testing.runs.create",
-        model="test.engine",
-        engine=TEST_ENGINE,
-        input=engine_input,
-        input_summary={"mode": body.mode, "seconds": body.seconds},
-        price_milli=to_milli(round(body.credits, 3)),
-    )
+    spec = await testing_run_spec(ctx, principal.account_id, body)
     wait = ctx.settings.sync_wait_seconds if body.wait else 0.0
     return await respond_with_run(request, ctx, principal, spec, wait_seconds=wait)

@@ -13,10 +13,9 @@ from genfire_server.kit.errors import NotFound
 from genfire_server.kit.responses import errors
 from genfire_server.models import Project
 from genfire_server.runs.schemas import RunOut
-from genfire_server.runs.service import RunSpec
-from genfire_server.runs.submission import check_input_url, respond_with_run
-from genfire_server.workflows import rules
+from genfire_server.runs.submission import respond_with_run
 from genfire_server.workflows.catalog import Workflow
+from genfire_server.workflows.runs import workflow_run_spec
 from genfire_server.workflows.schemas import ProjectOut, WorkflowList, WorkflowOut
 
 router = APIRouter(tags=["Workflows"])
@@ -78,18 +77,7 @@ async def create_workflow_run(
     """Run a workflow with a body that follows its `input_schema` (`GET /workflows/{key}`).
     Answers with the completed run when it finishes within the synchronous wait."""
     workflow = workflow_or_404(ctx, workflowKey)
-    inputs = rules.validate(workflow, body)
-    for url in rules.urls_of(workflow, inputs):  # unsafe targets: 400 before any run exists
-        await check_input_url(ctx, url, principal.account_id)
-    spec = RunSpec(
-        capability=f"workflow.{workflow.key}",
-        endpoint=f"workflows.{workflow.key}.run",
-        model=None,
-        engine=ctx.routing.for_capability("workflow").engine,
-        input={"workflow": workflow.key, "inputs": inputs},
-        input_summary={"workflow": workflow.key, **inputs},
-        price_milli=0,
-    )
+    spec = await workflow_run_spec(ctx, principal.account_id, workflow, body)
     wait = ctx.settings.sync_wait_seconds
     return await respond_with_run(request, ctx, principal, spec, wait_seconds=wait)
 

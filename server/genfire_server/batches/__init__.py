@@ -1,0 +1,1 @@
+"""Batches: many workflow or generation items, run with bounded concurrency."""
