@@ -30,6 +30,7 @@ from genfire_server.uploads.endpoints import router as uploads_router
 from genfire_server.usage.endpoints import router as usage_router
 from genfire_server.voices.endpoints import router as voices_router
 from genfire_server.web import docs
+from genfire_server.webhooks.endpoints import router as webhooks_router
 from genfire_server.workflows.endpoints import router as workflows_router
 
 # Routes are matched in this order, and matching is linear: what clients poll (run status,
@@ -51,6 +52,7 @@ ROUTERS: list[tuple[str, APIRouter]] = [
     (openapi.API_PREFIX, products_router),
     (openapi.API_PREFIX, workflows_router),
     (openapi.API_PREFIX, batches_router),
+    (openapi.API_PREFIX, webhooks_router),
     (openapi.API_PREFIX, influencers_router),
     ("", docs.router),
 ]

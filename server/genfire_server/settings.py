@@ -89,6 +89,16 @@ class Settings(BaseSettings):
     sync_wait_seconds: float = Field(
         default=30.0, ge=0, description="How long synchronous endpoints wait for their run."
     )
+    # Webhooks
+    webhook_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=60,
+        description="A webhook attempt succeeds only with a 2xx answer within this time.",
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, description="Webhook attempts in flight at once per worker process."
+    )
     enable_test_engine: bool = Field(
         default=False,
         description="Expose POST /v1/testing/runs and its test engine (tests, benchmarks).",

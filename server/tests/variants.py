@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -15,9 +16,12 @@ from genfire_server.settings import Settings
 
 
 @contextlib.asynccontextmanager
-async def client_with(ctx: AppContext, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app whose settings are `ctx`'s plus `overrides`, with its own
-    workers (the default context's are stopped meanwhile: one worker pool at a time)."""
+async def client_with(
+    ctx: AppContext, *, clock: Callable[[], datetime] | None = None, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app whose settings are `ctx`'s plus `overrides` (and whose clock is
+    `clock`, if given), with its own workers (the default context's are stopped meanwhile:
+    one worker pool at a time)."""
     values: dict[str, Any] = {**ctx.settings.model_dump(), **overrides}
     settings = Settings(**values, _env_file=None)
     variant = AppContext(
@@ -27,6 +31,7 @@ async def client_with(ctx: AppContext, **overrides: Any) -> AsyncIterator[httpx.
         stock_voices=ctx.stock_voices,
         storage=ctx.storage,
         engines=EngineRegistry.from_settings(settings, ctx.db),
+        clock=clock or ctx.clock,
     )
     await ctx.executor.stop(grace_seconds=0)
     await variant.executor.start()

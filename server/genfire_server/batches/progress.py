@@ -128,7 +128,7 @@ class BatchProgress:
         if done + failed >= total:
             await _finish(session, batch_id, total, done, failed, now)
             log.info("batch finished", extra={"batch_id": batch_id, "failed_items": failed})
-            return None
+            return await self.ctx.webhook_events.batch_finished(session, batch_id)
         locked = _Locked(batch_id, account_id, request_id, concurrency, status)
         started = await self._start_next(session, locked, now)
         if not started:

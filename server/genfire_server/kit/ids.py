@@ -13,7 +13,7 @@ import time
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
-def _base32(value: int, length: int) -> str:
+def base32(value: int, length: int) -> str:
     chars = []
     for _ in range(length):
         chars.append(_ALPHABET[value & 31])
@@ -24,12 +24,12 @@ def _base32(value: int, length: int) -> str:
 def new_id(prefix: str) -> str:
     """A time-sortable, unguessable id such as `run_01jd0x...`."""
     millis = time.time_ns() // 1_000_000
-    return f"{prefix}_{_base32(millis, 10)}{_base32(secrets.randbits(80), 16)}"
+    return f"{prefix}_{base32(millis, 10)}{base32(secrets.randbits(80), 16)}"
 
 
 def random_token(length: int) -> str:
     """`length` characters of lowercase base32: URL-safe and unambiguous to read aloud."""
-    return _base32(secrets.randbits(length * 5), length)
+    return base32(secrets.randbits(length * 5), length)
 
 
 def request_id() -> str:

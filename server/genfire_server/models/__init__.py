@@ -12,6 +12,7 @@ from genfire_server.models.product_pages import ProductPage
 from genfire_server.models.projects import Project
 from genfire_server.models.runs import Run
 from genfire_server.models.voices import Voice
+from genfire_server.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -30,4 +31,6 @@ __all__ = [
     "Project",
     "Run",
     "Voice",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -30,7 +30,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +54,13 @@ log = logging.getLogger("genfire.runs")
 
 TERMINAL = frozenset({"completed", "failed"})
 Sweeper = Callable[[], Awaitable[object]]
+
+
+class Companion(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self, grace_seconds: float = ...) -> None: ...
+
+
 _SWEEP_BATCH = 500
 _HOUSEKEEPING_SECONDS = 60.0
 
@@ -89,6 +96,8 @@ class RunExecutor:
         self.listeners: list[RunListener] = []
         # Extra passes of the sweeper (batches whose next items were never started).
         self.sweepers: list[Sweeper] = []
+        # Loops that run in worker processes only, started and stopped with the workers.
+        self.companions: list[Companion] = []
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -98,6 +107,8 @@ class RunExecutor:
         await self.broker.startup()
         self._started = True
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+        for companion in self.companions:
+            await companion.start()
         log.info(
             "workers started", extra={"worker": self.worker_id, "concurrency": self.concurrency}
         )
@@ -119,6 +130,8 @@ class RunExecutor:
                 task.cancel()
             await asyncio.gather(*still, return_exceptions=True)
         await self._give_back_unfinished()
+        for companion in self.companions:
+            await companion.stop(grace_seconds)
         await self.broker.shutdown()
         local_pool.shutdown()
 

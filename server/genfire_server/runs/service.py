@@ -189,6 +189,12 @@ async def get_view(ctx: AppContext, account_id: str, run_id: str) -> RunView:
     return RunView(*row)
 
 
+async def view_in(session: AsyncSession, run_id: str) -> RunView:
+    """The run as the API shows it, read inside `session` (a transaction finishing it)."""
+    row = (await session.execute(select(*_VIEW_COLUMNS).where(Run.id == run_id))).one()
+    return RunView(*row)
+
+
 async def current_status(ctx: AppContext, run_id: str) -> str | None:
     row = await ctx.db.fetch_one(_STATUS_BY_ID, run_id=run_id)
     return None if row is None else str(row[0])

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, signed deliveries, retries, the delivery log and replay."""
