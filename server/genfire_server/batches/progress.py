@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genfire_server.credits.amounts import to_public
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.ids import new_id
-from genfire_server.models import Batch, BatchItem
+from genfire_server.models import Batch, BatchItem, Run
 from genfire_server.runs.events import AfterCommit, RunFinished
 from genfire_server.runs.service import RunSpec, new_run
 
@@ -130,7 +130,12 @@ class BatchProgress:
             log.info("batch finished", extra={"batch_id": batch_id, "failed_items": failed})
             return await self.ctx.webhook_events.batch_finished(session, batch_id)
         locked = _Locked(batch_id, account_id, request_id, concurrency, status)
-        started = await self._start_next(session, locked, now)
+        try:
+            async with session.begin_nested():
+                started = await self._start_next(session, locked, now)
+        except Exception:  # the item is counted; the sweeper starts its successors
+            log.exception("could not start the next batch items", extra={"batch_id": batch_id})
+            return None
         if not started:
             return None
 
@@ -140,7 +145,10 @@ class BatchProgress:
         return dispatch
 
     async def sweep(self) -> int:
-        """Start the next items of batches that have free slots; returns how many started."""
+        """Repair, then start: count items whose run finished without them (a listener
+        failure), and start the next items of batches that have free slots. Returns how
+        many items started."""
+        await self._count_finished_runs()
         running = (
             select(func.count())
             .where(BatchItem.batch_id == Batch.id, BatchItem.status == "processing")
@@ -159,10 +167,58 @@ class BatchProgress:
             )
         started = 0
         for batch_id in stalled:
-            started += await self.advance(batch_id)
+            try:  # one broken batch must not stall the ones after it
+                started += await self.advance(batch_id)
+            except Exception:
+                log.exception("could not start batch items", extra={"batch_id": batch_id})
         if started:
             log.info("started stalled batch items", extra={"count": started})
         return started
+
+    async def _count_finished_runs(self) -> None:
+        """Items still `processing` whose run has finished: the listener that should have
+        counted them failed (its savepoint rolled back). Count them now, as it would have."""
+        async with self.ctx.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        Run.id,
+                        Run.account_id,
+                        Run.status,
+                        Run.batch_item_id,
+                        Run.output,
+                        Run.charged_milli,
+                        Run.error_code,
+                        Run.error_message,
+                    )
+                    .join(BatchItem, BatchItem.run_id == Run.id)
+                    .join(Batch, Batch.id == BatchItem.batch_id)
+                    .where(
+                        Batch.status.in_(ACTIVE),
+                        BatchItem.status == "processing",
+                        Run.status.in_(("completed", "failed")),
+                    )
+                    .limit(_SWEEP_BATCH)
+                )
+            ).all()
+        for run_id, account_id, status, item_id, output, charged, code, message in rows:
+            event = RunFinished(
+                run_id=run_id,
+                account_id=account_id,
+                status=status,
+                batch_item_id=item_id,
+                output=output,
+                charged_milli=charged or 0,
+                error_code=code,
+                error_message=message,
+            )
+            try:
+                async with self.ctx.db.write() as session:
+                    then = await self.run_finished(session, event)
+                if then is not None:
+                    await then()
+            except Exception:
+                log.exception("could not count a finished batch item", extra={"run_id": run_id})
 
     async def _start_next(self, session: AsyncSession, batch: _Locked, now: datetime) -> list[str]:
         """Create the runs of the next queued items, up to the free slots; the caller holds
@@ -194,7 +250,7 @@ class BatchProgress:
                     run_id,
                     batch.account_id,
                     batch.request_id,
-                    RunSpec(**spec),
+                    _spec(spec),
                     hold_id=hold_id,
                     dispatched_at=dispatched_at,
                     now=now,
@@ -202,7 +258,7 @@ class BatchProgress:
                 )
             )
         await session.flush()
-        for run_id, (item_id, _spec, _hold) in zip(run_ids, queued, strict=True):
+        for run_id, (item_id, _stored, _hold) in zip(run_ids, queued, strict=True):
             await session.execute(
                 update(BatchItem)
                 .where(BatchItem.id == item_id)
@@ -217,6 +273,15 @@ class BatchProgress:
     async def _dispatch(self, run_ids: list[str]) -> None:
         for run_id in run_ids:
             await self.ctx.executor.dispatch(run_id)
+
+
+_SPEC_FIELDS = frozenset(field.name for field in fields(RunSpec))
+
+
+def _spec(stored: dict[str, Any]) -> RunSpec:
+    """The item's stored spec; keys a newer server version added are ignored, so workers
+    of two versions can share a database during a rolling upgrade."""
+    return RunSpec(**{key: value for key, value in stored.items() if key in _SPEC_FIELDS})
 
 
 async def _finish(

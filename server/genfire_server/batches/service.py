@@ -13,6 +13,7 @@ from typing import Any
 import pydantic
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from genfire_server.auth.principal import Principal
 from genfire_server.batches import targets
@@ -172,7 +173,8 @@ async def list_batches(
 
 
 async def list_items(session: AsyncSession, batch: Batch, *, status: str | None) -> list[BatchItem]:
-    query = select(BatchItem).where(BatchItem.batch_id == batch.id)
+    # The stored run spec (the item's whole input) is not shown: not loaded either.
+    query = select(BatchItem).options(defer(BatchItem.spec)).where(BatchItem.batch_id == batch.id)
     if status is not None:
         query = query.where(BatchItem.status == status)
     return list(await session.scalars(query.order_by(BatchItem.index)))

@@ -432,9 +432,20 @@ class RunExecutor:
         log.info("run failed", extra={"run_id": run_id, "code": code})
 
     async def _announce(self, session: AsyncSession, event: RunFinished) -> list[AfterCommit]:
+        """Tell every listener, each in a savepoint: a listener that fails loses its own
+        writes (its sweeper repairs them) but never undoes finishing and settling the run,
+        which would make the engine run the work again, or forever."""
         after = []
         for listener in self.listeners:
-            then = await listener.run_finished(session, event)
+            try:
+                async with session.begin_nested():
+                    then = await listener.run_finished(session, event)
+            except Exception:
+                log.exception(
+                    "a run listener failed",
+                    extra={"run_id": event.run_id, "listener": type(listener).__name__},
+                )
+                continue
             if then is not None:
                 after.append(then)
         return after
