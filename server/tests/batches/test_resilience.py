@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from genfire_server.batches.progress import BatchProgress
 from genfire_server.context import AppContext
@@ -111,7 +111,7 @@ async def test_a_broken_batch_does_not_stall_the_batches_after_it(
             .where(BatchItem.batch_id.in_([broken["id"], healthy["id"]]))
             .values(status="queued", run_id=None)
         )
-        await session.execute(Run.__table__.delete().where(Run.account_id == caller.account_id))
+        await session.execute(delete(Run).where(Run.account_id == caller.account_id))
     await ctx.executor.start()
     done = await wait_batch(client, caller, healthy["id"])
     assert done["status"] == "completed"
