@@ -44,6 +44,8 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
         # The sender: pending deliveries by when they are due.
         Index("ix_webhook_deliveries_status_due", "status", "next_attempt_at"),
+        # Housekeeping: the log's old entries.
+        Index("ix_webhook_deliveries_created", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # delivery_<...>

@@ -42,7 +42,7 @@ from genfire_server.engines.local import pool as local_pool
 from genfire_server.engines.local.pool import WorkerCrashed
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.ids import random_token
-from genfire_server.models import IdempotencyKey, ProductPage, Run
+from genfire_server.models import IdempotencyKey, ProductPage, Run, WebhookDelivery
 from genfire_server.runs.context import WorkerRunContext
 from genfire_server.runs.events import AfterCommit, RunFinished, RunListener
 from genfire_server.storage import service as storage_service
@@ -63,6 +63,7 @@ class Companion(Protocol):
 
 _SWEEP_BATCH = 500
 _HOUSEKEEPING_SECONDS = 60.0
+DELIVERY_LOG_RETENTION = timedelta(days=30)
 
 
 class RunExecutor:
@@ -508,12 +509,20 @@ class RunExecutor:
         return len(candidates)
 
     async def housekeeping(self) -> None:
-        """Forget expired idempotency keys and cached product pages; delete expired files."""
+        """Forget expired idempotency keys, cached product pages and old webhook deliveries;
+        delete expired files."""
         async with self.ctx.db.write() as session:
             await session.execute(
                 delete(IdempotencyKey).where(IdempotencyKey.expires_at < utcnow())
             )
             await session.execute(delete(ProductPage).where(ProductPage.expires_at < utcnow()))
+            # The delivery log keeps finished deliveries for 30 days (docs/webhooks.md).
+            await session.execute(
+                delete(WebhookDelivery).where(
+                    WebhookDelivery.status != "pending",
+                    WebhookDelivery.created_at < utcnow() - DELIVERY_LOG_RETENTION,
+                )
+            )
         purged = await storage_service.purge_expired(self.ctx)
         if purged:
             log.info("deleted expired files", extra={"count": purged})

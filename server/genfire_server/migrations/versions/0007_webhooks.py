@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
     )
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_deliveries_created", ["created_at"], unique=False)
         batch_op.create_index(
             "ix_webhook_deliveries_account_created", ["account_id", "created_at"], unique=False
         )
@@ -100,6 +101,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_created")
         batch_op.drop_index("ix_webhook_deliveries_status_due")
         batch_op.drop_index("ix_webhook_deliveries_endpoint_created")
         batch_op.drop_index("ix_webhook_deliveries_account_created")
