@@ -135,6 +135,21 @@ class WebhookSender:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        await self._give_back_leases()
+
+    async def _give_back_leases(self) -> None:
+        """Attempts this sender abandoned are due again at once, for whichever sender
+        starts next, instead of after their leases lapse. The receiver may have seen
+        them: delivery is at least once, and `webhook-id` lets it drop the duplicate."""
+        async with self.ctx.db.write() as session:
+            await session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.status == "pending",
+                    WebhookDelivery.lease_owner == self.worker_id,
+                )
+                .values(lease_owner=None, lease_expires_at=None)
+            )
 
     def wake(self) -> None:
         """Look for due deliveries now (one was just created)."""
@@ -186,8 +201,11 @@ class WebhookSender:
                 await session.scalars(
                     update(WebhookDelivery)
                     .where(
+                        # Re-checked here, not only in the read above: on PostgreSQL another
+                        # sender may have attempted and rescheduled it in between.
                         WebhookDelivery.id.in_(candidates),
                         WebhookDelivery.status == "pending",
+                        WebhookDelivery.next_attempt_at <= now,
                         or_(
                             WebhookDelivery.lease_expires_at.is_(None),
                             WebhookDelivery.lease_expires_at < now,

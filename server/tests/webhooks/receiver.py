@@ -35,25 +35,38 @@ class Receiver:
     # Answers for the next requests, in order; then `default`.
     script: list[Answer] = field(default_factory=list)
     default: Answer = field(default_factory=Answer)
+    # Paths always answered the same way, outside the script (a sentinel endpoint's).
+    fixed: dict[str, Answer] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # Connections being answered (a slow answer is cut short when the receiver stops).
+    handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     def url(self, path: str = "/hooks") -> str:
         return f"http://{HOST}:{self.port}{path}"
 
-    async def wait_for(self, count: int, within_seconds: float = 10) -> list[Received]:
-        """Wait until `count` requests have arrived in all."""
+    async def wait_for(
+        self, count: int, within_seconds: float = 10, path: str | None = None
+    ) -> list[Received]:
+        """Wait until `count` requests have arrived in all (or for `path`, if given)."""
         deadline = asyncio.get_running_loop().time() + within_seconds
-        while len(self.received) < count:
+        while len(self.to(path) if path else self.received) < count:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise AssertionError(f"{len(self.received)} of {count} requests arrived")
             self.arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.arrived.wait(), remaining)
-        return list(self.received)
+        return self.to(path) if path else list(self.received)
+
+    def to(self, path: str) -> list[Received]:
+        """The requests that arrived for `path`."""
+        return [request for request in self.received if request.path == path]
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.handlers.add(task)
         try:
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
             lines = head.split("\r\n")
@@ -64,7 +77,10 @@ class Receiver:
                     name, value = line.split(":", 1)
                     headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
-            answer = self.script.pop(0) if self.script else self.default
+            if path in self.fixed:
+                answer = self.fixed[path]
+            else:
+                answer = self.script.pop(0) if self.script else self.default
             self.received.append(Received(path, headers, body))
             self.arrived.set()
             if answer.delay:
@@ -80,15 +96,23 @@ class Receiver:
             pass
         finally:
             writer.close()
+            if task is not None:
+                self.handlers.discard(task)
 
 
 @contextlib.asynccontextmanager
-async def receiver(*script: Answer) -> AsyncIterator[Receiver]:
+async def receiver(*script: Answer, port: int = 0) -> AsyncIterator[Receiver]:
+    """A receiver answering `script`, then 200 `ok`; on `port` if given (one a stopped
+    receiver used, to bring "the same" receiver back up)."""
     served = Receiver(script=list(script))
-    server = await asyncio.start_server(served.handle, HOST, 0)
+    server = await asyncio.start_server(served.handle, HOST, port, reuse_address=True)
     served.port = server.sockets[0].getsockname()[1]
     try:
         yield served
     finally:
         server.close()
+        answering = list(served.handlers)
+        for task in answering:
+            task.cancel()
+        await asyncio.gather(*answering, return_exceptions=True)
         await server.wait_closed()
