@@ -82,19 +82,13 @@ class WebhookEvents:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    async def enqueue(
-        self,
-        session: AsyncSession,
-        account_id: str,
-        event_type: str,
-        data: dict[str, Any],
-        *,
-        run_id: str | None = None,
-        batch_id: str | None = None,
-    ) -> int:
-        """Create a delivery for every active endpoint of the account subscribed to the
-        event; returns how many."""
-        endpoints = [
+    @staticmethod
+    async def subscribed(
+        session: AsyncSession, account_id: str, event_type: str
+    ) -> list[WebhookEndpoint]:
+        """The account's active endpoints that want this event: usually none, which every
+        finished run learns from this one indexed query."""
+        return [
             endpoint
             for endpoint in await session.scalars(
                 select(WebhookEndpoint).where(
@@ -103,6 +97,18 @@ class WebhookEvents:
             )
             if event_type in endpoint.events
         ]
+
+    async def enqueue(
+        self,
+        session: AsyncSession,
+        endpoints: list[WebhookEndpoint],
+        event_type: str,
+        data: dict[str, Any],
+        *,
+        run_id: str | None = None,
+        batch_id: str | None = None,
+    ) -> int:
+        """Create a delivery of the event for each endpoint; returns how many."""
         if not endpoints:
             return 0
         now = self.ctx.clock()
@@ -130,15 +136,13 @@ class WebhookEvents:
         return len(endpoints)
 
     async def run_finished(self, session: AsyncSession, event: RunFinished) -> AfterCommit | None:
+        event_type = f"run.{event.status}"
+        endpoints = await self.subscribed(session, event.account_id, event_type)
+        if not endpoints:
+            return None
         view = await runs.view_in(session, event.run_id)
-        created = await self.enqueue(
-            session,
-            event.account_id,
-            f"run.{event.status}",
-            runs.document(view),
-            run_id=event.run_id,
-        )
-        return self._wake_sender if created else None
+        await self.enqueue(session, endpoints, event_type, runs.document(view), run_id=event.run_id)
+        return self._wake_sender
 
     async def batch_finished(self, session: AsyncSession, batch_id: str) -> AfterCommit | None:
         """`batch.completed` for a batch that finished with every item or some items
@@ -149,9 +153,12 @@ class WebhookEvents:
         if batch is None:
             return None
         event_type = "batch.failed" if batch.status == "failed" else "batch.completed"
+        endpoints = await self.subscribed(session, batch.account_id, event_type)
+        if not endpoints:
+            return None
         data = batches.render(batch).model_dump(mode="json")
-        created = await self.enqueue(session, batch.account_id, event_type, data, batch_id=batch_id)
-        return self._wake_sender if created else None
+        await self.enqueue(session, endpoints, event_type, data, batch_id=batch_id)
+        return self._wake_sender
 
     async def _wake_sender(self) -> None:
         self.ctx.webhook_sender.wake()

@@ -102,7 +102,7 @@ class WebhookSender:
         self.timeout = settings.webhook_timeout_seconds
         self.lease = timedelta(seconds=self.timeout + 45)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{random_token(6)}"
-        self._slots = asyncio.Semaphore(settings.webhook_concurrency)
+        self.capacity = settings.webhook_concurrency
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
@@ -174,10 +174,10 @@ class WebhookSender:
 
     async def send_due(self) -> int:
         """Claim due deliveries (as many as there are free sending slots) and start
-        sending them; returns how many were claimed."""
-        free = self._slots._value
+        sending them; returns how many were claimed. A finished attempt wakes the loop,
+        so a backlog drains as fast as attempts finish."""
+        free = self.capacity - len(self._sending)
         if free <= 0:
-            await asyncio.sleep(0.05)
             return 0
         now = self.ctx.clock()
         due = (
@@ -193,10 +193,11 @@ class WebhookSender:
             .order_by(WebhookDelivery.next_attempt_at)
             .limit(min(free, _CLAIM_BATCH))
         )
-        async with self.ctx.db.write() as session:
+        async with self.ctx.db.read() as session:  # most passes find nothing: no write lock
             candidates = list(await session.scalars(due))
-            if not candidates:
-                return 0
+        if not candidates:
+            return 0
+        async with self.ctx.db.write() as session:
             claimed = list(
                 await session.scalars(
                     update(WebhookDelivery)
@@ -216,7 +217,6 @@ class WebhookSender:
                 )
             )
         for delivery_id in claimed:
-            await self._slots.acquire()
             task = asyncio.get_running_loop().create_task(self._send_one(delivery_id))
             self._sending.add(task)
             task.add_done_callback(self._sent)
@@ -224,7 +224,7 @@ class WebhookSender:
 
     def _sent(self, task: asyncio.Task[None]) -> None:
         self._sending.discard(task)
-        self._slots.release()
+        self.wake()  # a slot is free: claim the next due delivery now, not at the next poll
         if not task.cancelled() and task.exception() is not None:
             log.error("webhook attempt crashed", exc_info=task.exception())
 
