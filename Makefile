@@ -69,6 +69,7 @@ bench: install-dev
 	$(BIN)/python bench/engines.py
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/workflows.py
+	$(BIN)/python bench/batches.py
 
 lock: install-dev
 	$(BIN)/pip install --quiet pip-tools

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -67,6 +68,11 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await ctx.executor.start()
+        # Everything loaded so far (catalogs, engines, models) lives as long as the process:
+        # keep it out of the collector, whose full passes over it took 115-150 ms and
+        # landed inside requests (bench/README.md, "batches.py").
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
