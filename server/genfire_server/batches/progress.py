@@ -12,7 +12,9 @@
   items of one batch at once cannot both take the last free slot.
 - The sweeper finds batches with free slots and queued items (a crash between creating
   a batch and starting it, or after a run finished but before its successors were
-  dispatched) and starts them. Runs already created are the run sweeper's business.
+  dispatched) and starts them. Runs already created are the run sweeper's business, and
+  an item whose run finished while this listener failed is counted when the executor
+  tells the listener again (`RunExecutor.reannounce`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genfire_server.credits.amounts import to_public
 from genfire_server.kit.clock import utcnow
 from genfire_server.kit.ids import new_id
-from genfire_server.models import Batch, BatchItem, Run
+from genfire_server.models import Batch, BatchItem
 from genfire_server.runs.events import AfterCommit, RunFinished
 from genfire_server.runs.service import RunSpec, new_run
 
@@ -59,6 +61,8 @@ _LOCKED_COLUMNS = (Batch.account_id, Batch.request_id, Batch.concurrency, Batch.
 
 class BatchProgress:
     """Registered with the run executor as a listener and a sweeper."""
+
+    name = "batches"
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -145,10 +149,9 @@ class BatchProgress:
         return dispatch
 
     async def sweep(self) -> int:
-        """Repair, then start: count items whose run finished without them (a listener
-        failure), and start the next items of batches that have free slots. Returns how
-        many items started."""
-        await self._count_finished_runs()
+        """Start the next items of batches that have free slots; returns how many started.
+        (Items whose run finished while this listener failed are counted by the
+        executor's `reannounce`.)"""
         running = (
             select(func.count())
             .where(BatchItem.batch_id == Batch.id, BatchItem.status == "processing")
@@ -174,51 +177,6 @@ class BatchProgress:
         if started:
             log.info("started stalled batch items", extra={"count": started})
         return started
-
-    async def _count_finished_runs(self) -> None:
-        """Items still `processing` whose run has finished: the listener that should have
-        counted them failed (its savepoint rolled back). Count them now, as it would have."""
-        async with self.ctx.db.read() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        Run.id,
-                        Run.account_id,
-                        Run.status,
-                        Run.batch_item_id,
-                        Run.output,
-                        Run.charged_milli,
-                        Run.error_code,
-                        Run.error_message,
-                    )
-                    .join(BatchItem, BatchItem.run_id == Run.id)
-                    .join(Batch, Batch.id == BatchItem.batch_id)
-                    .where(
-                        Batch.status.in_(ACTIVE),
-                        BatchItem.status == "processing",
-                        Run.status.in_(("completed", "failed")),
-                    )
-                    .limit(_SWEEP_BATCH)
-                )
-            ).all()
-        for run_id, account_id, status, item_id, output, charged, code, message in rows:
-            event = RunFinished(
-                run_id=run_id,
-                account_id=account_id,
-                status=status,
-                batch_item_id=item_id,
-                output=output,
-                charged_milli=charged or 0,
-                error_code=code,
-                error_message=message,
-            )
-            try:
-                async with self.ctx.db.write() as session:
-                    then = await self.run_finished(session, event)
-                if then is not None:
-                    await then()
-            except Exception:
-                log.exception("could not count a finished batch item", extra={"run_id": run_id})
 
     async def _start_next(self, session: AsyncSession, batch: _Locked, now: datetime) -> list[str]:
         """Create the runs of the next queued items, up to the free slots; the caller holds

@@ -57,3 +57,5 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     root.setLevel(level.upper())
     # We write our own access line (with request id and account); uvicorn's would repeat it.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request's full URL at INFO; webhook and input URLs may carry tokens.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -42,6 +42,9 @@ class Run(Base):
     resource_id: Mapped[str | None] = mapped_column(String(120))
     # The batch item this run executes, if any: finishing the run finishes the item.
     batch_item_id: Mapped[str | None] = mapped_column(String(40))
+    # Listeners (runs/events.py) that failed when the run finished, comma-separated; the
+    # sweeper tells them again. NULL for nearly every run, so the index stays small.
+    unannounced: Mapped[str | None] = mapped_column(String(200), index=True)
     provider_request_id: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(80))

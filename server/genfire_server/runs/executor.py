@@ -434,22 +434,80 @@ class RunExecutor:
 
     async def _announce(self, session: AsyncSession, event: RunFinished) -> list[AfterCommit]:
         """Tell every listener, each in a savepoint: a listener that fails loses its own
-        writes (its sweeper repairs them) but never undoes finishing and settling the run,
-        which would make the engine run the work again, or forever."""
-        after = []
-        for listener in self.listeners:
+        writes but never undoes finishing and settling the run (which would make the engine
+        run the work again, or forever); its name is kept on the run for `reannounce`."""
+        after, failed = await self._tell(session, event, self.listeners)
+        if failed:
+            await session.execute(
+                update(Run).where(Run.id == event.run_id).values(unannounced=",".join(failed))
+            )
+        return after
+
+    async def _tell(
+        self, session: AsyncSession, event: RunFinished, listeners: list[RunListener]
+    ) -> tuple[list[AfterCommit], list[str]]:
+        """Each listener in its savepoint; returns the work for after the commit and the
+        names of the listeners that failed."""
+        after: list[AfterCommit] = []
+        failed: list[str] = []
+        for listener in listeners:
             try:
                 async with session.begin_nested():
                     then = await listener.run_finished(session, event)
             except Exception:
                 log.exception(
                     "a run listener failed",
-                    extra={"run_id": event.run_id, "listener": type(listener).__name__},
+                    extra={"run_id": event.run_id, "listener": listener.name},
                 )
+                failed.append(listener.name)
                 continue
             if then is not None:
                 after.append(then)
-        return after
+        return after, failed
+
+    async def reannounce(self) -> int:
+        """Tell listeners that failed when a run finished about it again (a database hiccup
+        while writing a delivery must not lose the event). Returns how many runs."""
+        async with self.ctx.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        Run.id,
+                        Run.account_id,
+                        Run.status,
+                        Run.batch_item_id,
+                        Run.output,
+                        Run.charged_milli,
+                        Run.error_code,
+                        Run.error_message,
+                        Run.unannounced,
+                    )
+                    .where(Run.unannounced.is_not(None))
+                    .limit(_SWEEP_BATCH)
+                )
+            ).all()
+        by_name = {listener.name: listener for listener in self.listeners}
+        for run_id, account_id, status, item_id, output, charged, code, message, names in rows:
+            event = RunFinished(
+                run_id=run_id,
+                account_id=account_id,
+                status=status,
+                batch_item_id=item_id,
+                output=output,
+                charged_milli=charged or 0,
+                error_code=code,
+                error_message=message,
+            )
+            wanted = [by_name[name] for name in names.split(",") if name in by_name]
+            async with self.ctx.db.write() as session:
+                after, failed = await self._tell(session, event, wanted)
+                await session.execute(
+                    update(Run)
+                    .where(Run.id == run_id, Run.unannounced == names)
+                    .values(unannounced=",".join(failed) or None)
+                )
+            await self._after_commit(after)
+        return len(rows)
 
     async def _after_commit(self, work: list[AfterCommit]) -> None:
         for then in work:
@@ -498,6 +556,10 @@ class RunExecutor:
             for run_id in candidates:
                 await self.dispatch(run_id)
             log.info("re-dispatched runs", extra={"count": len(candidates)})
+        try:
+            await self.reannounce()
+        except Exception:
+            log.exception("sweep failed", extra={"sweeper": "reannounce"})
         for extra in self.sweepers:
             try:
                 await extra()

@@ -79,6 +79,8 @@ def _new_delivery(
 class WebhookEvents:
     """Turns finished runs and batches into deliveries (a run listener of the executor)."""
 
+    name = "webhooks"
+
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from genfire_server.kit.responses import Timestamp
 
 EVENTS = ("run.completed", "run.failed", "batch.completed", "batch.failed")
-DEFAULT_EVENTS = ["run.completed", "run.failed"]
+DEFAULT_EVENTS = ("run.completed", "run.failed")
 MAX_URL = 2048
 
 EndpointStatus = Literal["active", "disabled"]
@@ -28,10 +28,10 @@ class WebhookEndpointCreate(BaseModel):
     description: str | None = Field(
         default=None, max_length=500, description="Optional human-readable label."
     )
-    events: list[str] | None = Field(
-        default=None,
-        description="Event types to subscribe to. Default: run.completed, run.failed.",
-        examples=[DEFAULT_EVENTS],
+    events: list[str] = Field(
+        default=list(DEFAULT_EVENTS),
+        description="Event types to subscribe to.",
+        examples=[list(DEFAULT_EVENTS)],
     )
 
 

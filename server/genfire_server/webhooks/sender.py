@@ -24,6 +24,7 @@ import email.utils
 import logging
 import os
 import random
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ MAX_RETRY_AFTER = 24 * 3600
 RESPONSE_BODY_LIMIT = 2048
 USER_AGENT = "GenFire-Server/0.1 (+webhooks)"
 _CLAIM_BATCH = 50
+_BODY_SECONDS = 2.0
+_ENDED = "The endpoint was disabled or deleted while this attempt was in flight."
 _POLL_SECONDS = 1.0
 
 
@@ -63,6 +66,7 @@ class Attempt:
     error: str | None  # why it failed, None on success
     retry_after: float | None  # seconds the receiver asked for (429, 503)
     headers: dict[str, str]
+    sent: bool  # False when the URL was refused before any request
 
     @property
     def succeeded(self) -> bool:
@@ -82,7 +86,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]{1,10}", text):  # ASCII digits: "²".isdigit() is True too
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
@@ -114,7 +118,7 @@ class WebhookSender:
         if self._loop_task is not None:
             return
         self._client = safe_http.safe_async_client(
-            self.ctx.settings.fetch_allow, timeout=self.timeout
+            self.ctx.settings.fetch_allow, timeout=self.timeout, keep_cookies=False
         )
         self._loop_task = asyncio.get_running_loop().create_task(self._run_forever())
 
@@ -250,8 +254,17 @@ class WebhookSender:
             await self._give_up(delivery_id, f"The endpoint is {endpoint.status}.")
             return
         secret = service.secret_of(self.ctx.settings, endpoint)
-        attempt = await self._post(endpoint.url, delivery, secret)
-        await self._record(delivery, attempt)
+        try:
+            attempt = await self._post(endpoint.url, delivery, secret)
+        except Exception:  # whatever went wrong, the attempt counts: no endless resending
+            log.exception("webhook attempt failed unexpectedly", extra={"delivery_id": delivery_id})
+            attempt = Attempt(None, None, "The attempt failed inside the server.", None, {}, True)
+        try:
+            await self._record(delivery, attempt)
+        except Exception:
+            log.exception("could not record a webhook attempt", extra={"delivery_id": delivery_id})
+            failed = Attempt(None, None, "The answer could not be recorded.", None, {}, True)
+            await self._record(delivery, failed)
 
     async def _post(self, url: str, delivery: WebhookDelivery, secret: str) -> Attempt:
         body = delivery.payload.encode()
@@ -265,31 +278,35 @@ class WebhookSender:
         try:
             service.check_url(url, self.ctx.settings.fetch_allow)
         except GenFireError as refused:
-            return Attempt(None, None, f"Not sent: {refused.detail}", None, headers)
+            return Attempt(None, None, f"Not sent: {refused.detail}", None, headers, False)
         assert self._client is not None
         try:
-            async with asyncio.timeout(self.timeout):
-                async with self._client.stream(
-                    "POST", url, content=body, headers=headers
-                ) as answer:
-                    text = await _read_limited(answer)
-                    retry_after = None
-                    if answer.status_code in (429, 503):
-                        retry_after = parse_retry_after(
-                            answer.headers.get("retry-after"), self.ctx.clock()
-                        )
+            async with contextlib.AsyncExitStack() as stack:
+                # Success is decided by the status line within the time limit; the body
+                # (kept for the log) gets a short limit of its own, so a receiver that
+                # accepted the event but trickles its answer is not sent it again.
+                async with asyncio.timeout(self.timeout):
+                    answer = await stack.enter_async_context(
+                        self._client.stream("POST", url, content=body, headers=headers)
+                    )
+                text = await _read_limited(answer)
         except TimeoutError:
-            return Attempt(None, None, f"No answer within {self.timeout:g} s.", None, headers)
+            late = f"No answer within {self.timeout:g} s."
+            return Attempt(None, None, late, None, headers, True)
         except httpx.HTTPError as failure:
             reason = str(failure) or type(failure).__name__
-            return Attempt(None, None, f"Could not connect: {reason}"[:500], None, headers)
+            prefix = "Could not connect" if isinstance(failure, httpx.ConnectError) else "Failed"
+            return Attempt(None, None, f"{prefix}: {reason}"[:500], None, headers, True)
         status = answer.status_code
-        error = None
+        error: str | None = None
+        retry_after: float | None = None
         if not 200 <= status < 300:
             error = f"The receiver answered {status}."
             if 300 <= status < 400:
                 error = f"The receiver answered {status}; redirects are not followed."
-        return Attempt(status, text, error, retry_after, headers)
+        if status in (429, 503):
+            retry_after = parse_retry_after(answer.headers.get("retry-after"), self.ctx.clock())
+        return Attempt(status, text, error, retry_after, headers, True)
 
     async def _record(self, delivery: WebhookDelivery, attempt: Attempt) -> None:
         now = self.ctx.clock()
@@ -313,9 +330,9 @@ class WebhookSender:
                     status=status,
                     attempt_count=count,
                     response_status=attempt.status,
-                    response_body=attempt.body,
-                    last_error=attempt.error,
-                    request_headers=attempt.headers,
+                    response_body=_storable(attempt.body),
+                    last_error=_storable(attempt.error),
+                    request_headers=attempt.headers or delivery.request_headers,
                     last_attempt_at=now,
                     next_attempt_at=next_at,
                     delivered_at=delivered_at,
@@ -326,14 +343,25 @@ class WebhookSender:
                 .returning(WebhookDelivery.id)
             )
             if recorded.one_or_none() is None:
-                return  # the endpoint was disabled or deleted meanwhile, or another took it
+                return  # another sender took it over after our lease lapsed
+            endpoint_status = await session.scalar(
+                select(WebhookEndpoint.status).where(WebhookEndpoint.id == delivery.endpoint_id)
+            )
             if attempt.status == 410:
                 await service.disable_gone(session, delivery.endpoint_id)
-            await session.execute(
-                update(WebhookEndpoint)
-                .where(WebhookEndpoint.id == delivery.endpoint_id)
-                .values(last_delivery_at=now)
-            )
+            elif endpoint_status != "active" and status == "pending":
+                # Disabled or deleted while this attempt was in flight: nothing more.
+                await session.execute(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id == delivery.id)
+                    .values(status="failed", next_attempt_at=None, last_error=_ENDED)
+                )
+            if attempt.sent:
+                await session.execute(
+                    update(WebhookEndpoint)
+                    .where(WebhookEndpoint.id == delivery.endpoint_id)
+                    .values(last_delivery_at=now)
+                )
         log.info(
             "webhook attempt",
             extra={
@@ -366,10 +394,18 @@ class WebhookSender:
 
 
 async def _read_limited(answer: httpx.Response) -> str:
-    """The start of the receiver's answer; a huge body is neither read nor stored."""
+    """The start of the receiver's answer: at most 2 KB, within a couple of seconds; a
+    huge or endless body is neither waited for nor stored."""
     kept = bytearray()
-    async for chunk in answer.aiter_bytes():
-        kept += chunk
-        if len(kept) >= RESPONSE_BODY_LIMIT:
-            break
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):
+        async with asyncio.timeout(_BODY_SECONDS):
+            async for chunk in answer.aiter_bytes():
+                kept += chunk
+                if len(kept) >= RESPONSE_BODY_LIMIT:
+                    break
     return bytes(kept[:RESPONSE_BODY_LIMIT]).decode("utf-8", errors="replace")
+
+
+def _storable(text: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL; a receiver's answer may contain one."""
+    return None if text is None else text.replace("\x00", "\ufffd")

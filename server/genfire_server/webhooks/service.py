@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genfire_server.kit import safe_http
@@ -20,7 +20,6 @@ from genfire_server.models import WebhookDelivery, WebhookEndpoint
 from genfire_server.settings import Settings
 from genfire_server.webhooks import signing
 from genfire_server.webhooks.schemas import (
-    DEFAULT_EVENTS,
     EVENTS,
     WebhookEndpointCreate,
     WebhookEndpointCreated,
@@ -75,7 +74,7 @@ async def create(
     session: AsyncSession, settings: Settings, account_id: str, body: WebhookEndpointCreate
 ) -> WebhookEndpointCreated:
     check_url(body.url, settings.fetch_allow)
-    events = check_events(body.events if body.events is not None else DEFAULT_EVENTS)
+    events = check_events(body.events)
     existing = await list_endpoints(session, account_id)
     if len(existing) >= MAX_ENDPOINTS:
         raise ValidationFailed(
@@ -122,11 +121,17 @@ async def get(session: AsyncSession, account_id: str, endpoint_id: str) -> Webho
 
 
 async def _fail_pending(session: AsyncSession, endpoint_id: str, reason: str) -> None:
-    """A disabled or deleted endpoint gets nothing more: its pending deliveries end here."""
+    """A disabled or deleted endpoint gets nothing more: its pending deliveries end here.
+    One being attempted right now is left to its sender, which records the attempt and
+    then ends it (the log stays true)."""
     now = utcnow()
     await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.status == "pending",
+            or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at < now),
+        )
         .values(
             status="failed",
             last_error=reason,

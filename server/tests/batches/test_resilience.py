@@ -71,7 +71,6 @@ async def test_a_failing_listener_leaves_the_run_finished_and_the_sweeper_counts
         raise RuntimeError("bookkeeping bug")
 
     monkeypatch.setattr(BatchProgress, "run_finished", broken)
-    monkeypatch.setattr(BatchProgress, "_count_finished_runs", _never)
     batch = (await create_batch(client, caller, _body(2, concurrency=2))).json()
     items = []
     for _ in range(200):
@@ -88,7 +87,14 @@ async def test_a_failing_listener_leaves_the_run_finished_and_the_sweeper_counts
     # The runs finished and were charged exactly once, although the batch did not move.
     assert [item["status"] for item in items] == ["processing", "processing"]
     assert await balance(client, caller) == 1000 - 4
-    monkeypatch.undo()  # the listener and the sweeper's repair pass are back
+    async with db.read() as session:
+        remembered = set(
+            await session.scalars(
+                select(Run.unannounced).where(Run.account_id == caller.account_id)
+            )
+        )
+    assert remembered == {"batches"}  # kept on the runs for the sweeper
+    monkeypatch.undo()  # the listener works again: the sweeper tells it, once
     done = await wait_batch(client, caller, batch["id"])
     assert (done["status"], done["completed_items"]) == ("completed", 2)
     assert done["output"]["usage"] == {"credits": 4}
@@ -117,7 +123,3 @@ async def test_a_broken_batch_does_not_stall_the_batches_after_it(
     assert done["status"] == "completed"
     stuck = (await client.get(f"/v1/batches/{broken['id']}", headers=caller.headers)).json()
     assert stuck["status"] in ("queued", "processing") and stuck["completed_items"] == 0
-
-
-async def _never(self: BatchProgress) -> None:
-    return None

@@ -20,6 +20,9 @@ class Answer:
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering
+    # Claim a longer body than is sent, then hold the connection open this long: a
+    # receiver that accepted the event but never finishes its answer.
+    trickle: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,15 @@ class Receiver:
             if answer.delay:
                 await asyncio.sleep(answer.delay)
             extra = "".join(f"{name}: {value}\r\n" for name, value in answer.headers.items())
+            length = len(answer.body) + (100 if answer.trickle else 0)
             writer.write(
                 f"HTTP/1.1 {answer.status} Status\r\nContent-Type: text/plain\r\n{extra}".encode()
-                + f"Content-Length: {len(answer.body)}\r\nConnection: close\r\n\r\n".encode()
+                + f"Content-Length: {length}\r\nConnection: close\r\n\r\n".encode()
                 + answer.body
             )
             await writer.drain()
+            if answer.trickle:
+                await asyncio.sleep(answer.trickle)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:

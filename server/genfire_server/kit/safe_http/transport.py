@@ -13,6 +13,7 @@ import ipaddress
 import os
 import socket
 import ssl
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -133,12 +134,16 @@ async def _ssl_context() -> ssl.SSLContext:
     return context
 
 
-def safe_async_client(allow: AllowList, *, timeout: float) -> httpx.AsyncClient:
+def safe_async_client(
+    allow: AllowList, *, timeout: float, keep_cookies: bool = True
+) -> httpx.AsyncClient:
     """An httpx client for outbound calls (provider adapters) that enforces the same rules.
 
     It does not follow redirects: a caller that follows one sends a new request, which the
     transport checks, resolves and pins like any other. Environment proxies and .netrc are
-    ignored (a proxy would connect on our behalf to addresses we never checked).
+    ignored (a proxy would connect on our behalf to addresses we never checked). A client
+    shared by many accounts passes `keep_cookies=False`: what one receiver sets must never
+    reach another.
     """
     return httpx.AsyncClient(
         transport=_PinnedTransport(allow),
@@ -146,4 +151,5 @@ def safe_async_client(allow: AllowList, *, timeout: float) -> httpx.AsyncClient:
         follow_redirects=False,
         trust_env=False,
         headers={"User-Agent": USER_AGENT},
+        cookies=None if keep_cookies else CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )

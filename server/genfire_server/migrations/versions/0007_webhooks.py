@@ -1,4 +1,4 @@
-"""webhook endpoints and their deliveries
+"""webhook endpoints and their deliveries; runs remember listeners that failed
 
 Revision ID: 0007
 Revises: 0006
@@ -98,8 +98,15 @@ def upgrade() -> None:
             "ix_webhook_deliveries_status_due", ["status", "next_attempt_at"], unique=False
         )
 
+    with op.batch_alter_table("runs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("unannounced", sa.String(length=200), nullable=True))
+        batch_op.create_index(batch_op.f("ix_runs_unannounced"), ["unannounced"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_runs_unannounced"))
+        batch_op.drop_column("unannounced")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_deliveries_created")
         batch_op.drop_index("ix_webhook_deliveries_status_due")
