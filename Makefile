@@ -70,6 +70,7 @@ bench: install-dev
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/workflows.py
 	$(BIN)/python bench/batches.py
+	$(BIN)/python bench/webhooks.py
 
 lock: install-dev
 	$(BIN)/pip install --quiet pip-tools
