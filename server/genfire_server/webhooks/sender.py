@@ -382,14 +382,7 @@ class WebhookSender:
                     WebhookDelivery.lease_owner == self.worker_id,
                     WebhookDelivery.status == "pending",
                 )
-                .values(
-                    status="failed",
-                    last_error=reason,
-                    next_attempt_at=None,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    updated_at=now,
-                )
+                .values(**service.ended(reason, now))
             )
 
 

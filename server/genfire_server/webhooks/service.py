@@ -7,6 +7,8 @@ A URL must be https, unless its host is on the operator's allow-list
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, update
@@ -120,6 +122,18 @@ async def get(session: AsyncSession, account_id: str, endpoint_id: str) -> Webho
     return endpoint
 
 
+def ended(reason: str, now: datetime) -> dict[str, Any]:
+    """The columns of a pending delivery that will get no more attempts."""
+    return {
+        "status": "failed",
+        "last_error": reason,
+        "next_attempt_at": None,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "updated_at": now,
+    }
+
+
 async def _fail_pending(session: AsyncSession, endpoint_id: str, reason: str) -> None:
     """A disabled or deleted endpoint gets nothing more: its pending deliveries end here.
     One being attempted right now is left to its sender, which records the attempt and
@@ -132,14 +146,7 @@ async def _fail_pending(session: AsyncSession, endpoint_id: str, reason: str) ->
             WebhookDelivery.status == "pending",
             or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at < now),
         )
-        .values(
-            status="failed",
-            last_error=reason,
-            next_attempt_at=None,
-            lease_owner=None,
-            lease_expires_at=None,
-            updated_at=now,
-        )
+        .values(**ended(reason, now))
     )
 
 
