@@ -44,34 +44,23 @@ import asyncio
 import contextlib
 import cProfile
 import json
-import logging
-import os
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import uvicorn
-import uvloop
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api_overhead import free_port
-from genfire_server import migrations
-from genfire_server.accounts import service as accounts
-from genfire_server.app import create_app
-from genfire_server.auth import service as auth
+import harness
 from genfire_server.context import AppContext
-from genfire_server.settings import Settings
 
 RECEIVER_HOST = "127.0.0.2"
-CREDITS_MILLI = 10_000_000 * 1000
+ACCOUNTS = ("plain", "hooked", "fan")
 RUN_BODY = json.dumps({"mode": "instant", "credits": 0.01}).encode()
 POLL_SECONDS = 0.01
 
@@ -178,113 +167,7 @@ async def receiving() -> AsyncIterator[Receiver]:
         await server.wait_closed()
 
 
-# --- a minimal keep-alive HTTP/1.1 client ------------------------------------------------
-
-
-class Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, key: str):
-        self.reader = reader
-        self.writer = writer
-        self.key = key
-
-    @classmethod
-    async def open(cls, port: int, key: str) -> Connection:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer, key)
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        """One request; POSTs carry a fresh Idempotency-Key. Returns (status, body)."""
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.key}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        )
-        if method == "POST":
-            head += f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
-        self.writer.write(head.encode() + b"\r\n" + body)
-        response_head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(response_head.split(b" ", 2)[1])
-        length = next(
-            int(line.split(b":", 1)[1])
-            for line in response_head.split(b"\r\n")
-            if line.lower().startswith(b"content-length:")
-        )
-        return status, await self.reader.readexactly(length)
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-# --- the app, in this process ------------------------------------------------------------
-
-
-@dataclass
-class App:
-    port: int
-    ctx: AppContext
-    database: Path
-    keys: dict[str, str]  # account label -> full-access API key
-
-    @contextlib.asynccontextmanager
-    async def connection(self, account: str) -> AsyncIterator[Connection]:
-        conn = await Connection.open(self.port, self.keys[account])
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-
-@contextlib.asynccontextmanager
-async def serve(data_dir: Path, *, workers: int, webhook_concurrency: int) -> AsyncIterator[App]:
-    """Migrate a fresh SQLite database, create the three accounts with plenty of credits and
-    a full-access key each, and serve the real app on a local port."""
-    port = free_port()
-    settings = Settings(
-        data_dir=data_dir,
-        public_url=f"http://127.0.0.1:{port}",
-        access_log=False,
-        enable_test_engine=True,
-        worker_concurrency=workers,
-        webhook_concurrency=webhook_concurrency,
-        fetch_allow_hosts=f"{RECEIVER_HOST}/32",
-        _env_file=None,
-    )
-    await asyncio.to_thread(data_dir.mkdir, parents=True)
-    await asyncio.to_thread(migrations.upgrade, settings.resolved_database_url)
-    ctx = AppContext.create(settings)
-    keys = {}
-    async with ctx.db.write() as session:
-        for label in ("plain", "hooked", "fan"):
-            account = await accounts.create_account(
-                session,
-                email=f"{label}@example.com",
-                display_name=label,
-                credits_milli=CREDITS_MILLI,
-            )
-            _api_key, keys[label] = await auth.create_api_key(session, account.id, ["*"], label)
-    config = uvicorn.Config(
-        create_app(context=ctx),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        lifespan="on",  # starts and stops the workers and the webhook sender
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.get_running_loop().create_task(server.serve())
-    while not server.started:
-        if task.done():
-            raise SystemExit("the server did not start")
-        await asyncio.sleep(0.01)
-    try:
-        yield App(port, ctx, data_dir / "genfire.db", keys)
-    finally:
-        server.should_exit = True
-        await task
-        await ctx.db.dispose()
-
-
-async def create_endpoint(app: App, account: str, url: str) -> None:
+async def create_endpoint(app: harness.App, account: str, url: str) -> None:
     body = json.dumps({"url": url, "events": ["run.completed"]}).encode()
     async with app.connection(account) as conn:
         status, payload = await conn.request("POST", "/v1/webhooks", body)
@@ -334,48 +217,21 @@ def delivered(arrivals: list[Arrival], run_ids: set[str]) -> Delivered:
     return Delivered(latencies, after_event, last_at)
 
 
-async def wait_runs(app: App, run_ids: list[str]) -> float:
+async def wait_runs(app: harness.App, run_ids: list[str]) -> float:
     """Wait until every run is completed; returns the last `completed_at` (epoch seconds)."""
-    wanted = set(run_ids)
-    within = wait_seconds(len(wanted))
-    deadline = time.monotonic() + within
+    since, within = time.perf_counter(), wait_seconds(len(set(run_ids)))
     database = sqlite3.connect(app.database)
     try:
-        active = "SELECT count(*) FROM runs WHERE status IN ('queued', 'processing')"
-        while database.execute(active).fetchone()[0]:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"runs still active after {within:g} s")
-            await asyncio.sleep(POLL_SECONDS)
-        rows = [
-            (status, completed_at)
-            for run_id, status, completed_at in database.execute(
-                "SELECT id, status, completed_at FROM runs"
-            )
-            if run_id in wanted
-        ]
+        await harness.until_no_run_active(database, since=since, within=within, poll=POLL_SECONDS)
+        done = harness.completed_runs(database, run_ids)
     finally:
         database.close()
-    done = [completed_at for status, completed_at in rows if status == "completed"]
-    if len(done) != len(wanted):
-        raise SystemExit(f"{len(wanted) - len(done)} of {len(wanted)} runs did not complete")
-    return max(_timestamp(value) for value in done)
+    return max(_timestamp(completed_at) for _created_at, completed_at in done)
 
 
-async def create_runs(app: App, account: str, count: int, connections: int) -> list[str]:
+async def instant_runs(app: harness.App, account: str, count: int, connections: int) -> list[str]:
     """`count` instant runs of `account`, each its own POST, from `connections` clients."""
-    todo = iter(range(count))  # shared: each connection takes the next request
-    run_ids: list[str] = []
-
-    async def client() -> None:
-        async with app.connection(account) as conn:
-            for _ in todo:
-                status, payload = await conn.request("POST", "/v1/testing/runs", RUN_BODY)
-                if status != 200:
-                    raise SystemExit(f"POST /v1/testing/runs answered {status}: {payload[:300]!r}")
-                run_ids.append(json.loads(payload)["id"])
-
-    await asyncio.gather(*(client() for _ in range(min(connections, count))))
-    return run_ids
+    return await harness.create_runs(app, account, RUN_BODY, count, min(connections, count))
 
 
 @dataclass
@@ -397,17 +253,17 @@ class Burst:
         return self.runs / self.delivery_seconds
 
     def cpu_line(self) -> str:
-        return (
-            f"{self.cpu / self.runs * 1000:.1f} ms CPU a run, {self.cpu / self.wall:.0%} of a core"
-        )
+        return harness.cpu_use(self.cpu, self.wall, self.runs, "a run")
 
 
-async def burst(app: App, rx: Receiver, account: str, count: int, connections: int) -> Burst:
+async def burst(
+    app: harness.App, rx: Receiver, account: str, count: int, connections: int
+) -> Burst:
     """`count` runs of `account` as fast as `connections` clients create them; for the
     `hooked` account also until their deliveries arrived."""
     before = len(rx.arrivals)
     started, wall, cpu = time.time(), time.perf_counter(), time.process_time()
-    run_ids = await create_runs(app, account, count, connections)
+    run_ids = await instant_runs(app, account, count, connections)
     last_completed = await wait_runs(app, run_ids)
     hooked = account == "hooked"
     if hooked:
@@ -447,7 +303,7 @@ class Drain:
         return self.deliveries / self.seconds
 
 
-def pending_deliveries(app: App) -> int:
+def pending_deliveries(app: harness.App) -> int:
     database = sqlite3.connect(app.database)
     try:
         query = "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
@@ -456,13 +312,13 @@ def pending_deliveries(app: App) -> int:
         database.close()
 
 
-async def drain(app: App, rx: Receiver, runs: int, fan_out: int, connections: int) -> Drain:
+async def drain(app: harness.App, rx: Receiver, runs: int, fan_out: int, connections: int) -> Drain:
     """With the sender stopped, `runs` runs of `fan` leave runs x fan_out pending
     deliveries; start the sender and time it until the last one arrived."""
     sender = app.ctx.webhook_sender
     await sender.stop()
     before = len(rx.arrivals)
-    run_ids = await create_runs(app, "fan", runs, connections)
+    run_ids = await instant_runs(app, "fan", runs, connections)
     await wait_runs(app, run_ids)
     count = runs * fan_out
     if (pending := pending_deliveries(app)) != count or len(rx.arrivals) != before:
@@ -486,13 +342,14 @@ class Steady:
     wall: float
 
 
-async def steady(app: App, rx: Receiver, count: int, rate: float) -> Steady:
+async def steady(app: harness.App, rx: Receiver, count: int, rate: float) -> Steady:
     """`count` runs of `hooked` created at `rate` a second (open loop: the i-th request
     is sent at i / rate, or at once if the previous one answered later)."""
     before = len(rx.arrivals)
     run_ids: list[str] = []
     async with app.connection("hooked") as conn:
-        started, cpu = time.perf_counter(), time.process_time()
+        watch = harness.Stopwatch()
+        started = watch.started
         for number in range(count):
             delay = started + number / rate - time.perf_counter()
             if delay > 0:
@@ -504,7 +361,7 @@ async def steady(app: App, rx: Receiver, count: int, rate: float) -> Steady:
         achieved = count / (time.perf_counter() - started)
     await wait_runs(app, run_ids)
     await rx.wait_for(before + count)
-    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    wall, cpu = watch.read()
     got = delivered(rx.arrivals[before:], set(run_ids))
     return Steady(count, rate, achieved, got.latencies, got.after_event, cpu, wall)
 
@@ -556,15 +413,14 @@ def report(
         print(
             f"  sender alone #{number}: {drained.deliveries} deliveries in "
             f"{drained.seconds:.2f} s, {drained.rate:.1f}/s; "
-            f"{drained.cpu / drained.deliveries * 1000:.2f} ms CPU a delivery, "
-            f"{drained.cpu / drained.seconds:.0%} of a core"
+            f"{harness.cpu_use(drained.cpu, drained.seconds, drained.deliveries, 'a delivery', 2)}"
         )
     for number, run in enumerate(steadies, 1):
         print(
             f"  steady #{number}: {run.achieved:.1f} runs/s created, latency p50 "
             f"{ms(percentile(run.latencies, 0.5))} ms, p99 {ms(percentile(run.latencies, 0.99))}"
             f" ms (event created -> receipt p50 {ms(percentile(run.after_event, 0.5))} ms); "
-            f"{run.cpu / run.runs * 1000:.1f} ms CPU a run, {run.cpu / run.wall:.0%} of a core"
+            f"{harness.cpu_use(run.cpu, run.wall, run.runs, 'a run')}"
         )
 
     hooked_rate = median_of([t.run_rate for t in hooked])
@@ -620,10 +476,12 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with (
             receiving() as rx,
-            serve(
+            harness.serve(
                 Path(tmp) / "var",
-                workers=args.workers,
+                ACCOUNTS,
+                worker_concurrency=args.workers,
                 webhook_concurrency=args.webhook_concurrency,
+                fetch_allow_hosts=f"{RECEIVER_HOST}/32",
             ) as app,
         ):
             await create_endpoint(app, "hooked", rx.url("/hooked"))
@@ -650,7 +508,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"the receiver saw {connections} connections for {len(rx.arrivals)} deliveries")
     report(args, bursts, drains, steadies)
     # Other work on the machine shows here (and as less than a core used above).
-    print("\nload average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"\nload average at the end: {harness.load_average()}")
 
 
 if __name__ == "__main__":
@@ -668,19 +526,12 @@ if __name__ == "__main__":
     parser.add_argument("--webhook-concurrency", type=int, default=16)
     parser.add_argument("--profile", help="Write cProfile statistics of the whole run here.")
     arguments = parser.parse_args()
-    # Settings come from the arguments above, not from the caller's environment.
-    for name in [name for name in os.environ if name.startswith("GENFIRE_")]:
-        del os.environ[name]
-    logging.basicConfig(level=logging.WARNING)  # errors of the app show; its info lines don't
-    cores = len(os.sched_getaffinity(0))
-    load = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    print(f"python {sys.version.split()[0]}, {cores} cores, uvloop; load average {load}")
+    harness.prepare()
     profiler = cProfile.Profile() if arguments.profile else None
     if profiler is not None:
         profiler.enable()
     try:
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(main(arguments))
+        harness.run_on_uvloop(main(arguments))
     finally:
         if profiler is not None:
             profiler.disable()

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from genfire_server.credits import service as credits
 from genfire_server.kit.db import Database
 from genfire_server.kit.errors import InsufficientCredits
-from genfire_server.models import CreditHold, CreditLedgerEntry
+from genfire_server.models import CreditLedgerEntry
 from tests.conftest import MakeCaller
-
-
-async def _state(db: Database, account_id: str) -> tuple[int, int]:
-    """(balance, sum of the ledger's entries), both in millicredits."""
-    async with db.read() as session:
-        balance = await credits.balance_milli(session, account_id)
-        total = await session.scalar(
-            select(func.coalesce(func.sum(CreditLedgerEntry.amount_milli), 0)).where(
-                CreditLedgerEntry.account_id == account_id
-            )
-        )
-    return balance, int(total or 0)
-
-
-async def _holds(db: Database, account_id: str) -> dict[str, CreditHold]:
-    async with db.read() as session:
-        rows = await session.scalars(select(CreditHold).where(CreditHold.account_id == account_id))
-        return {row.id: row for row in rows}
+from tests.credits import ledger
 
 
 async def _hold_entries(db: Database, account_id: str) -> dict[str, CreditLedgerEntry]:
@@ -45,16 +28,6 @@ async def _hold_entries(db: Database, account_id: str) -> dict[str, CreditLedger
     return by_hold
 
 
-async def _kinds(db: Database, account_id: str) -> dict[str, int]:
-    async with db.read() as session:
-        rows = await session.execute(
-            select(CreditLedgerEntry.kind, func.count())
-            .where(CreditLedgerEntry.account_id == account_id)
-            .group_by(CreditLedgerEntry.kind)
-        )
-        return {kind: count for kind, count in rows.all()}
-
-
 async def test_holds_each_amount_with_its_reference_in_order(
     db: Database, make_caller: MakeCaller
 ) -> None:
@@ -64,7 +37,7 @@ async def test_holds_each_amount_with_its_reference_in_order(
         hold_ids = await credits.hold_many(session, caller.account_id, wanted)
 
     assert len(hold_ids) == len(wanted) and len(set(hold_ids)) == len(wanted)
-    holds = await _holds(db, caller.account_id)
+    holds = await ledger.holds(db, caller.account_id)
     assert set(holds) == set(hold_ids)
     assert [(holds[hid].amount_milli, holds[hid].reference) for hid in hold_ids] == wanted
     for hold_id in hold_ids:
@@ -72,7 +45,7 @@ async def test_holds_each_amount_with_its_reference_in_order(
         assert (row.status, row.captured_milli, row.settled_at) == ("held", None, None)
 
     total = sum(amount for amount, _reference in wanted)
-    assert await _state(db, caller.account_id) == (100_000 - total, 100_000 - total)
+    assert await ledger.state(db, caller.account_id) == (100_000 - total, 100_000 - total)
 
 
 async def test_ledger_entries_read_as_holds_taken_one_after_another(
@@ -92,8 +65,8 @@ async def test_ledger_entries_read_as_holds_taken_one_after_another(
     assert [entry.reason for entry in in_order] == [f"ref-{i}" for i in range(len(amounts))]
     # Each entry is "this change, and what it left": 50 - 7, then - 3, - 11, - 4.5.
     assert [entry.balance_after_milli for entry in in_order] == [43_000, 40_000, 29_000, 24_500]
-    assert await _state(db, caller.account_id) == (24_500, 24_500)
-    assert await _kinds(db, caller.account_id) == {"grant": 1, "hold": 4}
+    assert await ledger.state(db, caller.account_id) == (24_500, 24_500)
+    assert await ledger.kinds(db, caller.account_id) == {"grant": 1, "hold": 4}
 
 
 async def test_holds_after_earlier_activity_continue_from_the_current_balance(
@@ -108,7 +81,7 @@ async def test_holds_after_earlier_activity_continue_from_the_current_balance(
     entries = await _hold_entries(db, caller.account_id)
     assert entries[single.hold_id].balance_after_milli == 14_000
     assert [entries[hold_id].balance_after_milli for hold_id in hold_ids] == [12_000, 7_000]
-    assert await _state(db, caller.account_id) == (7_000, 7_000)
+    assert await ledger.state(db, caller.account_id) == (7_000, 7_000)
 
 
 async def test_can_take_the_whole_balance_exactly(db: Database, make_caller: MakeCaller) -> None:
@@ -116,7 +89,7 @@ async def test_can_take_the_whole_balance_exactly(db: Database, make_caller: Mak
     async with db.write() as session:
         hold_ids = await credits.hold_many(session, caller.account_id, [(4_000, "a"), (6_000, "b")])
     assert len(hold_ids) == 2
-    assert await _state(db, caller.account_id) == (0, 0)
+    assert await ledger.state(db, caller.account_id) == (0, 0)
 
 
 async def test_short_balance_is_refused_and_nothing_is_written(
@@ -132,9 +105,9 @@ async def test_short_balance_is_refused_and_nothing_is_written(
                 [(2_000, "a"), (3_000, "b"), (4_000, "c"), (1_001, "d")],
             )
     assert info.value.status == 402 and "10.001" in info.value.detail
-    assert await _holds(db, caller.account_id) == {}
-    assert await _kinds(db, caller.account_id) == {"grant": 1}
-    assert await _state(db, caller.account_id) == (10_000, 10_000)
+    assert await ledger.holds(db, caller.account_id) == {}
+    assert await ledger.kinds(db, caller.account_id) == {"grant": 1}
+    assert await ledger.state(db, caller.account_id) == (10_000, 10_000)
 
 
 async def test_a_refused_batch_of_holds_leaves_nothing_even_if_the_caller_commits(
@@ -147,9 +120,9 @@ async def test_a_refused_batch_of_holds_leaves_nothing_even_if_the_caller_commit
                 session, caller.account_id, [(1_000, "a"), (1_000, "b"), (3_001, "c")]
             )
         # the transaction goes on and commits
-    assert await _holds(db, caller.account_id) == {}
-    assert await _kinds(db, caller.account_id) == {"grant": 1}
-    assert await _state(db, caller.account_id) == (5_000, 5_000)
+    assert await ledger.holds(db, caller.account_id) == {}
+    assert await ledger.kinds(db, caller.account_id) == {"grant": 1}
+    assert await ledger.state(db, caller.account_id) == (5_000, 5_000)
 
 
 async def test_no_holds_returns_nothing_and_writes_nothing(
@@ -158,9 +131,9 @@ async def test_no_holds_returns_nothing_and_writes_nothing(
     caller = await make_caller(credits=3)
     async with db.write() as session:
         assert await credits.hold_many(session, caller.account_id, []) == []
-    assert await _holds(db, caller.account_id) == {}
-    assert await _kinds(db, caller.account_id) == {"grant": 1}
-    assert await _state(db, caller.account_id) == (3_000, 3_000)
+    assert await ledger.holds(db, caller.account_id) == {}
+    assert await ledger.kinds(db, caller.account_id) == {"grant": 1}
+    assert await ledger.state(db, caller.account_id) == (3_000, 3_000)
 
 
 @pytest.mark.parametrize("bad", [0, -1_000])
@@ -172,8 +145,8 @@ async def test_a_non_positive_amount_is_refused_before_anything_is_written(
         with pytest.raises(ValueError, match="positive"):
             await credits.hold_many(session, caller.account_id, [(1_000, "a"), (bad, "b")])
         # committed all the same: the valid first hold must not have been taken
-    assert await _holds(db, caller.account_id) == {}
-    assert await _state(db, caller.account_id) == (10_000, 10_000)
+    assert await ledger.holds(db, caller.account_id) == {}
+    assert await ledger.state(db, caller.account_id) == (10_000, 10_000)
 
 
 async def test_each_hold_settles_on_its_own(db: Database, make_caller: MakeCaller) -> None:
@@ -184,7 +157,7 @@ async def test_each_hold_settles_on_its_own(db: Database, make_caller: MakeCalle
             caller.account_id,
             [(10_000, "whole"), (20_000, "part"), (30_000, "back"), (15_000, "later")],
         )
-    assert await _state(db, caller.account_id) == (25_000, 25_000)
+    assert await ledger.state(db, caller.account_id) == (25_000, 25_000)
 
     async with db.write() as session:
         captured = await credits.capture(session, whole, 10_000)
@@ -206,8 +179,8 @@ async def test_each_hold_settles_on_its_own(db: Database, make_caller: MakeCalle
         0,
     )
     # 100 - 75 held, + 12 unused of the partial capture, + 30 released; `later` still held.
-    assert await _state(db, caller.account_id) == (67_000, 67_000)
-    holds = await _holds(db, caller.account_id)
+    assert await ledger.state(db, caller.account_id) == (67_000, 67_000)
+    holds = await ledger.holds(db, caller.account_id)
     assert {hold_id: holds[hold_id].status for hold_id in (whole, part, back, later)} == {
         whole: "captured",
         part: "captured",
@@ -221,5 +194,5 @@ async def test_each_hold_settles_on_its_own(db: Database, make_caller: MakeCalle
         again = await credits.capture(session, whole, 1_000)
     assert (again.status, again.captured_milli) == ("captured", 10_000)
     # Charged 10 + 8 in all.
-    assert await _state(db, caller.account_id) == (82_000, 82_000)
-    assert await _kinds(db, caller.account_id) == {"grant": 1, "hold": 4, "release": 3}
+    assert await ledger.state(db, caller.account_id) == (82_000, 82_000)
+    assert await ledger.kinds(db, caller.account_id) == {"grant": 1, "hold": 4, "release": 3}

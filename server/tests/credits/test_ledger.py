@@ -14,17 +14,7 @@ from genfire_server.kit.db import Database
 from genfire_server.kit.errors import InsufficientCredits
 from genfire_server.models import CreditBalance, CreditHold, CreditLedgerEntry
 from tests.conftest import MakeCaller
-
-
-async def _state(db: Database, account_id: str) -> tuple[int, int]:
-    async with db.read() as session:
-        balance = await credits.balance_milli(session, account_id)
-        total = await session.scalar(
-            select(func.coalesce(func.sum(CreditLedgerEntry.amount_milli), 0)).where(
-                CreditLedgerEntry.account_id == account_id
-            )
-        )
-    return balance, int(total or 0)
+from tests.credits import ledger
 
 
 def test_amounts_round_trip_and_refuse_sub_millicredit_precision() -> None:
@@ -41,7 +31,7 @@ async def test_hold_capture_release_add_up(db: Database, make_caller: MakeCaller
     async with db.write() as session:
         first = await credits.hold(session, caller.account_id, 30_000)
         second = await credits.hold(session, caller.account_id, 20_000)
-    assert await _state(db, caller.account_id) == (50_000, 50_000)
+    assert await ledger.state(db, caller.account_id) == (50_000, 50_000)
 
     async with db.write() as session:
         captured = await credits.capture(session, first.hold_id, 12_500)
@@ -49,7 +39,7 @@ async def test_hold_capture_release_add_up(db: Database, make_caller: MakeCaller
     assert (captured.status, captured.captured_milli) == ("captured", 12_500)
     assert (released.status, released.captured_milli) == ("released", 0)
     # 100 - 12.5 charged: the unused 17.5 and the whole 20 came back.
-    assert await _state(db, caller.account_id) == (87_500, 87_500)
+    assert await ledger.state(db, caller.account_id) == (87_500, 87_500)
 
 
 async def test_settling_twice_changes_nothing(db: Database, make_caller: MakeCaller) -> None:
@@ -63,7 +53,7 @@ async def test_settling_twice_changes_nothing(db: Database, make_caller: MakeCal
         late_release = await credits.release(session, held.hold_id)
     assert again.status == "captured" and again.captured_milli == 4_000
     assert late_release.status == "captured"
-    assert await _state(db, caller.account_id) == (6_000, 6_000)
+    assert await ledger.state(db, caller.account_id) == (6_000, 6_000)
 
 
 async def test_capture_cannot_exceed_its_hold(db: Database, make_caller: MakeCaller) -> None:
@@ -86,7 +76,7 @@ async def test_short_balance_is_refused_and_nothing_is_written(
         async with db.write() as session:
             await credits.hold(session, caller.account_id, 5_001)
     assert info.value.status == 402 and "5.001" in info.value.detail
-    assert await _state(db, caller.account_id) == (5_000, 5_000)
+    assert await ledger.state(db, caller.account_id) == (5_000, 5_000)
     async with db.read() as session:
         holds = await session.scalar(select(func.count()).select_from(CreditHold))
     assert holds == 0
@@ -101,14 +91,8 @@ async def test_a_refused_hold_leaves_nothing_even_if_the_caller_commits(
         with pytest.raises(InsufficientCredits):
             await credits.hold(session, caller.account_id, 5_000)
         # the transaction goes on and commits
-    async with db.read() as session:
-        holds = list(
-            await session.scalars(
-                select(CreditHold).where(CreditHold.account_id == caller.account_id)
-            )
-        )
-    assert holds == []
-    assert await _state(db, caller.account_id) == (1_000, 1_000)
+    assert await ledger.holds(db, caller.account_id) == {}
+    assert await ledger.state(db, caller.account_id) == (1_000, 1_000)
 
 
 async def test_database_refuses_a_negative_balance_even_without_the_guard(
@@ -140,14 +124,8 @@ async def test_concurrent_holds_never_overdraw(
 
     results = await asyncio.gather(*(attempt() for _ in range(holds)))
     assert results.count(True) == holds - 1
-    assert await _state(db, caller.account_id) == (0, 0)
-    async with db.read() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(CreditHold)
-            .where(CreditHold.account_id == caller.account_id)
-        )
-    assert count == holds - 1
+    assert await ledger.state(db, caller.account_id) == (0, 0)
+    assert len(await ledger.holds(db, caller.account_id)) == holds - 1
 
 
 async def test_concurrent_holds_across_separate_engines(
@@ -171,7 +149,7 @@ async def test_concurrent_holds_across_separate_engines(
         for database in engines:
             await database.dispose()
     assert results.count(True) == 9
-    assert await _state(db, caller.account_id) == (0, 0)
+    assert await ledger.state(db, caller.account_id) == (0, 0)
 
 
 async def test_grant_and_adjust(db: Database, make_caller: MakeCaller) -> None:

@@ -5,7 +5,6 @@ more items at once than its concurrency, and every item is charged exactly once.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 import uuid
@@ -16,34 +15,15 @@ import httpx
 from sqlalchemy import func, select
 
 from genfire_server.kit.db import Database
-from genfire_server.models import BatchItem, CreditHold, CreditLedgerEntry, Run
-from tests.conftest import TEST_SECRET, Caller
-from tests.e2e.test_crash_safety import _free_port, _start, _stop
+from genfire_server.models import BatchItem, Run
+from tests.conftest import Caller
+from tests.credits import ledger
+from tests.e2e.server import free_port, server_env, start, stop
 
 ITEMS = 8
 CONCURRENCY = 2
 PRICES = list(range(1, ITEMS + 1))  # distinct, so a double charge shows in the total
 TERMINAL = ("completed", "failed", "partial")
-
-
-def _server_env(database_url: str, data_dir: Path, port: int) -> dict[str, str]:
-    """The environment of `genfire-server serve`: the test database, the test engine,
-    more workers than the batch may use, a short lease and quick sweeps."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENFIRE_")}
-    env.update(
-        GENFIRE_DATABASE_URL=database_url,
-        GENFIRE_DATA_DIR=str(data_dir),
-        GENFIRE_SECRET_KEY=TEST_SECRET,
-        GENFIRE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        GENFIRE_ENABLE_TEST_ENGINE="true",
-        # Four workers: only the batch's own concurrency can keep it to two at a time.
-        GENFIRE_WORKER_CONCURRENCY="4",
-        GENFIRE_RUN_LEASE_SECONDS="5",
-        GENFIRE_SWEEP_INTERVAL_SECONDS="0.5",
-        GENFIRE_REDISPATCH_AFTER_SECONDS="2",
-        GENFIRE_ACCESS_LOG="false",
-    )
-    return env
 
 
 async def _items(http: httpx.AsyncClient, batch_id: str) -> list[dict[str, Any]]:
@@ -59,13 +39,21 @@ def _count(items: list[dict[str, Any]], status: str) -> int:
 async def test_sigkill_mid_batch_finishes_every_item_once(
     database_url: str, db: Database, caller: Caller, tmp_path: Path
 ) -> None:
-    port = _free_port()
-    env = _server_env(database_url, tmp_path / "var", port)
+    port = free_port()
+    # Four workers: only the batch's own concurrency can keep it to two at a time.
+    env = server_env(
+        database_url,
+        tmp_path / "var",
+        port,
+        worker_concurrency="4",
+        run_lease_seconds="5",
+        redispatch_after_seconds="2",
+    )
     base = f"http://127.0.0.1:{port}/v1"
     # Most items processing at once, in every observation of either server.
     most_processing = 0
 
-    server = await _start(env, port)
+    server = await start(env, port)
     try:
         async with httpx.AsyncClient(base_url=base, headers=caller.headers, timeout=10) as http:
             body = {
@@ -94,7 +82,7 @@ async def test_sigkill_mid_batch_finishes_every_item_once(
             seen_before_kill = items
             assert _count(items, "completed") >= 2 and _count(items, "processing") == 2, items
     finally:
-        await _stop(server, signal.SIGKILL)
+        await stop(server, signal.SIGKILL)
 
     # The items as the killed server left them.
     async with db.read() as session:
@@ -127,7 +115,7 @@ async def test_sigkill_mid_batch_finishes_every_item_once(
     assert 2 <= len(completed_at_kill) < ITEMS
     assert sum(1 for status, _ in at_kill.values() if status == "processing") <= CONCURRENCY
 
-    server = await _start(env, port)
+    server = await start(env, port)
     try:
         async with httpx.AsyncClient(base_url=base, headers=caller.headers, timeout=10) as http:
             deadline = time.monotonic() + 60
@@ -147,7 +135,7 @@ async def test_sigkill_mid_batch_finishes_every_item_once(
             items = await _items(http, batch_id)
             balance = (await http.get("/account/credits")).json()["balance"]
     finally:
-        await _stop(server, signal.SIGTERM)
+        await stop(server, signal.SIGTERM)
 
     assert most_processing <= CONCURRENCY
     assert (batch["total_items"], batch["completed_items"], batch["failed_items"]) == (
@@ -178,25 +166,6 @@ async def test_sigkill_mid_batch_finishes_every_item_once(
                 select(Run).where(Run.id.in_([item["run_id"] for item in items]))
             )
         }
-        holds = list(
-            await session.scalars(
-                select(CreditHold).where(CreditHold.account_id == caller.account_id)
-            )
-        )
-        ledger_total = await session.scalar(
-            select(func.sum(CreditLedgerEntry.amount_milli)).where(
-                CreditLedgerEntry.account_id == caller.account_id
-            )
-        )
-        entries = dict(
-            (
-                await session.execute(
-                    select(CreditLedgerEntry.kind, func.count())
-                    .where(CreditLedgerEntry.account_id == caller.account_id)
-                    .group_by(CreditLedgerEntry.kind)
-                )
-            ).all()
-        )
 
     # Exactly one run per item, and it is the run the item names.
     assert runs_per_item == {item["id"]: 1 for item in items}
@@ -213,12 +182,10 @@ async def test_sigkill_mid_batch_finishes_every_item_once(
     for run_id, attempts in interrupted.items():
         assert runs[run_id].attempts == attempts + 1
 
-    # Charged once each: the sum of the prices, one hold per item, all captured.
+    # Charged once each: the sum of the prices, one hold per item, all captured, and no
+    # release: each item was charged exactly its price.
     assert sum(run.charged_milli or 0 for run in runs.values()) == sum(PRICES) * 1000
     assert balance == 1000 - sum(PRICES)
-    assert len(holds) == ITEMS and all(hold.status == "captured" for hold in holds)
+    holds = await ledger.assert_charged_once_each(db, caller.account_id, balance, charges=ITEMS)
     assert sorted(hold.captured_milli or 0 for hold in holds) == [p * 1000 for p in PRICES]
     assert {run.hold_id for run in runs.values()} == {hold.id for hold in holds}
-    assert ledger_total == balance * 1000
-    # One hold entry per item and no release: each item was charged exactly its price.
-    assert entries == {"grant": 1, "hold": ITEMS}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import time
 import uuid
@@ -15,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import TEST_SECRET, Caller
-from tests.e2e.test_crash_safety import _free_port, _start, _stop
+from tests.conftest import Caller
+from tests.e2e.server import free_port, server_env, start, stop
 from tests.webhooks.helpers import genfire_signature_ok
 from tests.webhooks.receiver import Answer, receiver
 
@@ -43,22 +42,12 @@ async def _until(http: httpx.AsyncClient, done: Any, within_seconds: float) -> l
 async def test_sigkill_loses_no_pending_delivery(
     database_url: str, caller: Caller, tmp_path: Path
 ) -> None:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENFIRE_")}
-    env.update(
-        GENFIRE_DATABASE_URL=database_url,
-        GENFIRE_DATA_DIR=str(tmp_path / "var"),
-        GENFIRE_SECRET_KEY=TEST_SECRET,
-        GENFIRE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        GENFIRE_ENABLE_TEST_ENGINE="true",
-        GENFIRE_FETCH_ALLOW_HOSTS="127.0.0.2/32",
-        GENFIRE_SWEEP_INTERVAL_SECONDS="0.5",
-        GENFIRE_ACCESS_LOG="false",
-    )
+    port = free_port()
+    env = server_env(database_url, tmp_path / "var", port, fetch_allow_hosts="127.0.0.2/32")
     base = f"http://127.0.0.1:{port}/v1"
     async with receiver() as rx:
         rx.default = Answer(status=500)  # down for now: every first attempt fails
-        server = await _start(env, port)
+        server = await start(env, port)
         try:
             async with httpx.AsyncClient(base_url=base, headers=caller.headers, timeout=10) as http:
                 created = await http.post("/webhooks", json={"url": rx.url()})
@@ -75,20 +64,20 @@ async def test_sigkill_loses_no_pending_delivery(
                     within_seconds=30,
                 )
         finally:
-            await _stop(server, signal.SIGKILL)
+            await stop(server, signal.SIGKILL)
         assert all(d["status"] == "pending" and d["next_attempt_at"] for d in before)
         first_bodies = {request.headers["webhook-id"]: request.body for request in rx.received}
         assert len(first_bodies) == RUNS
 
         rx.default = Answer(status=200)  # the receiver is back; so is the server
-        server = await _start(env, port)
+        server = await start(env, port)
         try:
             async with httpx.AsyncClient(base_url=base, headers=caller.headers, timeout=10) as http:
                 after = await _until(
                     http, lambda ds: all(d["status"] == "success" for d in ds), within_seconds=30
                 )
         finally:
-            await _stop(server, signal.SIGTERM)
+            await stop(server, signal.SIGTERM)
 
     assert sorted(d["id"] for d in after) == sorted(d["id"] for d in before)
     assert all(d["attempt_count"] == 2 and d["delivered_at"] for d in after)

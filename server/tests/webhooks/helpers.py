@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
 
+from genfire_server.context import AppContext
 from tests.conftest import Caller
 from tests.runs.helpers import create_test_run, wait_terminal
-from tests.webhooks.receiver import Answer, Receiver
+from tests.variants import client_with
+from tests.webhooks.clock import FakeClock
+from tests.webhooks.receiver import Answer, Receiver, receiver
 
 # The loopback receiver's network: the operator allow-lists it, so plain http is accepted.
 ALLOW = "127.0.0.2/32"
@@ -173,6 +178,42 @@ async def barrier(
         endpoint_id=sentinel_id,
     )
     assert len(rx.to("/sentinel")) == before + 1
+
+
+@dataclass
+class Setup:
+    client: httpx.AsyncClient
+    rx: Receiver
+    clock: FakeClock
+    endpoint: dict[str, Any]
+    sentinel_id: str
+
+
+@contextlib.asynccontextmanager
+async def on_a_fake_clock(ctx: AppContext, caller: Caller, *script: Answer) -> AsyncIterator[Setup]:
+    """The app on a fake clock, a receiver answering `script` (then 200 `ok`), an endpoint
+    on it subscribed to run.completed, and a sentinel endpoint for `barrier`."""
+    clock = FakeClock()
+    async with (
+        receiver(*script) as rx,
+        client_with(ctx, clock=clock, fetch_allow_hosts=ALLOW) as client,
+    ):
+        endpoint = await create_endpoint(client, caller, rx.url(), events=["run.completed"])
+        yield Setup(client, rx, clock, endpoint, await sentinel(client, caller, rx))
+
+
+async def one_delivery(s: Setup, caller: Caller) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A finished run and its delivery to the endpoint under test (perhaps not yet
+    attempted)."""
+    run = await finished_run(s.client, caller)
+    return run, await only_delivery(s.client, caller, s.endpoint["id"])
+
+
+async def attempted(s: Setup, caller: Caller, delivery_id: str, count: int) -> dict[str, Any]:
+    """The delivery once the receiver has had `count` requests at /hooks and its `count`th
+    attempt is recorded."""
+    await s.rx.wait_for(count, path="/hooks")
+    return await wait_attempts(s.client, caller, delivery_id, count)
 
 
 def when(timestamp: str) -> datetime:

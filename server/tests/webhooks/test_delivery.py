@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import email.utils
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
@@ -21,19 +19,22 @@ from tests.variants import client_with
 from tests.webhooks.clock import FakeClock
 from tests.webhooks.helpers import (
     ALLOW,
+    Setup,
+    attempted,
     barrier,
     create_endpoint,
     delivery_of,
     endpoint_of,
     finished_run,
     list_deliveries,
+    on_a_fake_clock,
+    one_delivery,
     only_delivery,
     seconds_between,
-    sentinel,
     standard_webhooks_key,
     wait_attempts,
 )
-from tests.webhooks.receiver import Answer, Receiver, receiver
+from tests.webhooks.receiver import Answer, receiver
 
 # Seconds between a failed attempt and the next, after the 1st ... 5th failure.
 SCHEDULE = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600)
@@ -41,30 +42,11 @@ JITTER = 0.1
 MS = 0.001  # timestamps are shown to the millisecond
 
 
-@dataclass
-class Setup:
-    client: httpx.AsyncClient
-    rx: Receiver
-    clock: FakeClock
-    endpoint: dict[str, Any]
-    sentinel_id: str
-
-
 @pytest.fixture
 async def setup(ctx: AppContext, caller: Caller) -> AsyncIterator[Setup]:
-    """The app on a fake clock, a receiver (answers scripted by each test), an endpoint on
-    it subscribed to run.completed, and a sentinel endpoint for `barrier`."""
-    clock = FakeClock()
-    async with receiver() as rx, client_with(ctx, clock=clock, fetch_allow_hosts=ALLOW) as client:
-        endpoint = await create_endpoint(client, caller, rx.url(), events=["run.completed"])
-        yield Setup(client, rx, clock, endpoint, await sentinel(client, caller, rx))
-
-
-async def _one_delivery(s: Setup, caller: Caller) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A finished run and its delivery to the endpoint under test (perhaps not yet
-    attempted)."""
-    run = await finished_run(s.client, caller)
-    return run, await only_delivery(s.client, caller, s.endpoint["id"])
+    """`on_a_fake_clock`, with the receiver's answers scripted by each test."""
+    async with on_a_fake_clock(ctx, caller) as s:
+        yield s
 
 
 async def _ids_to(s: Setup, caller: Caller) -> list[str]:
@@ -78,39 +60,42 @@ def _assert_retry_in(delivery: dict[str, Any], seconds: float) -> None:
     assert seconds * (1 - JITTER) - MS <= gap <= seconds * (1 + JITTER) + MS, (gap, delivery)
 
 
+def _assert_failed_just_now(s: Setup, seen: dict[str, Any], body: str) -> None:
+    """`seen` was attempted at the clock's now, the receiver answered 500 `body`, and it
+    waits for its retry."""
+    assert seen["status"] == "pending"
+    assert seen["response_status"] == 500
+    assert seen["response_body"] == body
+    assert "500" in seen["last_error"]
+    assert seen["last_attempt_at"] == isoformat(s.clock.now)
+    assert seen["delivered_at"] is None
+
+
+def _until_the_retry(s: Setup, seen: dict[str, Any]) -> None:
+    """Move the clock just past `seen`'s next attempt."""
+    s.clock.advance(seconds_between(seen["last_attempt_at"], seen["next_attempt_at"]) + 1)
+
+
 async def test_failed_attempts_are_retried_on_schedule_until_one_succeeds(
     setup: Setup, caller: Caller
 ) -> None:
     s = setup
     s.rx.script += [Answer(500, b"boom 1"), Answer(500, b"boom 2"), Answer(200, b"thanks")]
-    run, delivery = await _one_delivery(s, caller)
+    run, delivery = await one_delivery(s, caller)
     created_at = delivery["created_at"]
 
-    await s.rx.wait_for(1, path="/hooks")
-    first = await wait_attempts(s.client, caller, delivery["id"], 1)
-    assert first["status"] == "pending"
-    assert first["response_status"] == 500
-    assert first["response_body"] == "boom 1"
-    assert "500" in first["last_error"]
-    assert first["last_attempt_at"] == isoformat(s.clock.now)
-    assert first["delivered_at"] is None
+    first = await attempted(s, caller, delivery["id"], 1)
+    _assert_failed_just_now(s, first, "boom 1")
     assert first["created_at"] == created_at
     _assert_retry_in(first, 5)
 
-    s.clock.advance(seconds_between(first["last_attempt_at"], first["next_attempt_at"]) + 1)
-    await s.rx.wait_for(2, path="/hooks")
-    second = await wait_attempts(s.client, caller, delivery["id"], 2)
-    assert second["status"] == "pending"
-    assert second["response_status"] == 500
-    assert second["response_body"] == "boom 2"
-    assert "500" in second["last_error"]
-    assert second["last_attempt_at"] == isoformat(s.clock.now)
-    assert second["delivered_at"] is None
+    _until_the_retry(s, first)
+    second = await attempted(s, caller, delivery["id"], 2)
+    _assert_failed_just_now(s, second, "boom 2")
     _assert_retry_in(second, 5 * 60)
 
-    s.clock.advance(seconds_between(second["last_attempt_at"], second["next_attempt_at"]) + 1)
-    await s.rx.wait_for(3, path="/hooks")
-    third = await wait_attempts(s.client, caller, delivery["id"], 3)
+    _until_the_retry(s, second)
+    third = await attempted(s, caller, delivery["id"], 3)
     assert third["status"] == "success"
     assert third["response_status"] == 200
     assert third["response_body"] == "thanks"
@@ -137,19 +122,14 @@ async def test_failed_attempts_are_retried_on_schedule_until_one_succeeds(
 async def test_a_receiver_that_always_fails_gets_six_attempts(setup: Setup, caller: Caller) -> None:
     s = setup
     s.rx.default = Answer(500, b"down")
-    _run, delivery = await _one_delivery(s, caller)
+    _run, delivery = await one_delivery(s, caller)
     for attempt in range(1, 6):
-        await s.rx.wait_for(attempt, path="/hooks")
-        seen = await wait_attempts(s.client, caller, delivery["id"], attempt)
-        assert seen["status"] == "pending"
-        assert seen["response_status"] == 500
-        assert seen["response_body"] == "down"
-        assert seen["last_attempt_at"] == isoformat(s.clock.now)
+        seen = await attempted(s, caller, delivery["id"], attempt)
+        _assert_failed_just_now(s, seen, "down")
         _assert_retry_in(seen, SCHEDULE[attempt - 1])
-        s.clock.advance(seconds_between(seen["last_attempt_at"], seen["next_attempt_at"]) + 1)
+        _until_the_retry(s, seen)
 
-    await s.rx.wait_for(6, path="/hooks")
-    last = await wait_attempts(s.client, caller, delivery["id"], 6)
+    last = await attempted(s, caller, delivery["id"], 6)
     assert last["status"] == "failed"
     assert last["next_attempt_at"] is None
     assert last["delivered_at"] is None
@@ -175,9 +155,8 @@ async def test_a_redirect_is_a_failed_attempt_and_is_not_followed(
 ) -> None:
     s = setup
     s.rx.script.append(Answer(307, b"", headers={"Location": s.rx.url("/moved")}))
-    _run, delivery = await _one_delivery(s, caller)
-    await s.rx.wait_for(1, path="/hooks")
-    seen = await wait_attempts(s.client, caller, delivery["id"], 1)
+    _run, delivery = await one_delivery(s, caller)
+    seen = await attempted(s, caller, delivery["id"], 1)
     assert seen["status"] == "pending"
     assert seen["response_status"] == 307
     assert "307" in seen["last_error"]
@@ -199,9 +178,8 @@ async def test_retry_after_puts_the_next_attempt_where_the_receiver_asked(
         later = s.clock.now + timedelta(hours=1)
         asked = {"Retry-After": email.utils.format_datetime(later, usegmt=True)}
     s.rx.script.append(Answer(status, b"slow down", headers=asked))
-    _run, delivery = await _one_delivery(s, caller)
-    await s.rx.wait_for(1, path="/hooks")
-    seen = await wait_attempts(s.client, caller, delivery["id"], 1)
+    _run, delivery = await one_delivery(s, caller)
+    seen = await attempted(s, caller, delivery["id"], 1)
     assert seen["status"] == "pending"
     assert seen["response_status"] == status
     gap = seconds_between(seen["last_attempt_at"], seen["next_attempt_at"])
@@ -211,8 +189,7 @@ async def test_retry_after_puts_the_next_attempt_where_the_receiver_asked(
     await barrier(s.client, caller, s.rx, s.sentinel_id)
     assert len(s.rx.to("/hooks")) == 1
     s.clock.advance(gap)
-    await s.rx.wait_for(2, path="/hooks")
-    done = await wait_attempts(s.client, caller, delivery["id"], 2)
+    done = await attempted(s, caller, delivery["id"], 2)
     assert done["status"] == "success"
 
 
@@ -229,9 +206,8 @@ async def test_retry_after_is_bounded_by_the_schedule_and_a_day(
 ) -> None:
     s = setup
     s.rx.script.append(Answer(status, b"later", headers={"Retry-After": retry_after}))
-    _run, delivery = await _one_delivery(s, caller)
-    await s.rx.wait_for(1, path="/hooks")
-    seen = await wait_attempts(s.client, caller, delivery["id"], 1)
+    _run, delivery = await one_delivery(s, caller)
+    seen = await attempted(s, caller, delivery["id"], 1)
     assert seen["status"] == "pending"
     assert seen["response_status"] == status
     gap = seconds_between(seen["last_attempt_at"], seen["next_attempt_at"])
@@ -242,9 +218,8 @@ async def test_the_stored_answer_is_the_first_2_kb(setup: Setup, caller: Caller)
     s = setup
     long = b"".join(f"{n:05d}|".encode() for n in range(5000))  # 30 KB
     s.rx.script.append(Answer(500, long))
-    _run, delivery = await _one_delivery(s, caller)
-    await s.rx.wait_for(1, path="/hooks")
-    seen = await wait_attempts(s.client, caller, delivery["id"], 1)
+    _run, delivery = await one_delivery(s, caller)
+    seen = await attempted(s, caller, delivery["id"], 1)
     assert seen["response_status"] == 500
     assert seen["response_body"] == long[:2048].decode()
 
@@ -252,14 +227,13 @@ async def test_the_stored_answer_is_the_first_2_kb(setup: Setup, caller: Caller)
 async def test_a_retry_goes_to_the_url_the_endpoint_has_now(setup: Setup, caller: Caller) -> None:
     s = setup
     s.rx.script.append(Answer(500, b"boom"))
-    _run, delivery = await _one_delivery(s, caller)
-    await s.rx.wait_for(1, path="/hooks")
-    first = await wait_attempts(s.client, caller, delivery["id"], 1)
+    _run, delivery = await one_delivery(s, caller)
+    first = await attempted(s, caller, delivery["id"], 1)
     moved = await s.client.patch(
         f"/v1/webhooks/{s.endpoint['id']}", json={"url": s.rx.url("/moved")}, headers=caller.headers
     )
     assert moved.status_code == 200, moved.text
-    s.clock.advance(seconds_between(first["last_attempt_at"], first["next_attempt_at"]) + 1)
+    _until_the_retry(s, first)
     [request] = await s.rx.wait_for(1, path="/moved")
     assert (await wait_attempts(s.client, caller, delivery["id"], 2))["status"] == "success"
     assert request.headers["x-genfire-delivery"] == delivery["id"]
@@ -270,9 +244,8 @@ async def test_a_retry_goes_to_the_url_the_endpoint_has_now(setup: Setup, caller
 async def test_a_410_disables_the_endpoint_after_one_attempt(setup: Setup, caller: Caller) -> None:
     s = setup
     s.rx.script.append(Answer(410, b"gone"))
-    _run, delivery = await _one_delivery(s, caller)
-    await s.rx.wait_for(1, path="/hooks")
-    seen = await wait_attempts(s.client, caller, delivery["id"], 1)
+    _run, delivery = await one_delivery(s, caller)
+    seen = await attempted(s, caller, delivery["id"], 1)
     assert seen["status"] == "failed"
     assert seen["response_status"] == 410
     assert seen["next_attempt_at"] is None
@@ -316,9 +289,8 @@ async def test_disabling_an_endpoint_ends_its_pending_delivery(
 ) -> None:
     s = setup
     s.rx.script.append(Answer(500, b"boom"))
-    _run, delivery = await _one_delivery(s, caller)
-    await s.rx.wait_for(1, path="/hooks")
-    retrying = await wait_attempts(s.client, caller, delivery["id"], 1)
+    _run, delivery = await one_delivery(s, caller)
+    retrying = await attempted(s, caller, delivery["id"], 1)
     assert retrying["status"] == "pending" and retrying["next_attempt_at"] is not None
 
     path = f"/v1/webhooks/{s.endpoint['id']}"
@@ -352,9 +324,8 @@ async def test_disabling_an_endpoint_ends_its_pending_delivery(
 async def test_deleting_an_endpoint_ends_its_pending_delivery(setup: Setup, caller: Caller) -> None:
     s = setup
     s.rx.script.append(Answer(500, b"boom"))
-    _run, delivery = await _one_delivery(s, caller)
-    await s.rx.wait_for(1, path="/hooks")
-    await wait_attempts(s.client, caller, delivery["id"], 1)
+    _run, delivery = await one_delivery(s, caller)
+    await attempted(s, caller, delivery["id"], 1)
 
     deleted = await s.client.delete(f"/v1/webhooks/{s.endpoint['id']}", headers=caller.headers)
     assert deleted.status_code == 204

@@ -24,13 +24,15 @@ from tests.variants import client_with
 from tests.webhooks.clock import FakeClock
 from tests.webhooks.helpers import (
     ALLOW,
+    attempted,
     barrier,
     create_endpoint,
     delivery_of,
     finished_run,
+    on_a_fake_clock,
+    one_delivery,
     only_delivery,
     sentinel,
-    wait_attempts,
     wait_deliveries,
 )
 from tests.webhooks.receiver import HOST, Answer, receiver
@@ -83,17 +85,9 @@ async def test_pending_deliveries_are_sent_after_a_restart(ctx: AppContext, call
 async def test_a_delivery_whose_sender_died_is_sent_once_its_lease_lapses(
     ctx: AppContext, caller: Caller, db: Database
 ) -> None:
-    clock = FakeClock()
-    async with (
-        receiver(Answer(500, b"boom")) as rx,
-        client_with(ctx, clock=clock, fetch_allow_hosts=ALLOW) as client,
-    ):
-        endpoint = await create_endpoint(client, caller, rx.url(), events=["run.completed"])
-        sentinel_id = await sentinel(client, caller, rx)
-        await finished_run(client, caller)
-        delivery = await only_delivery(client, caller, endpoint["id"])
-        await rx.wait_for(1, path="/hooks")
-        await wait_attempts(client, caller, delivery["id"], 1)
+    async with on_a_fake_clock(ctx, caller, Answer(500, b"boom")) as s:
+        _run, delivery = await one_delivery(s, caller)
+        await attempted(s, caller, delivery["id"], 1)
 
         # Another worker claimed the retry and died sending it: its lease runs a minute.
         async with db.write() as session:
@@ -102,23 +96,22 @@ async def test_a_delivery_whose_sender_died_is_sent_once_its_lease_lapses(
                 .where(WebhookDelivery.id == delivery["id"])
                 .values(
                     lease_owner="another-host:4242:dead01",
-                    lease_expires_at=clock.now + timedelta(seconds=60),
-                    next_attempt_at=clock.now,
+                    lease_expires_at=s.clock.now + timedelta(seconds=60),
+                    next_attempt_at=s.clock.now,
                 )
             )
-        clock.advance(10)  # due, but still leased: not sent
-        await barrier(client, caller, rx, sentinel_id)
-        assert len(rx.to("/hooks")) == 1
-        assert (await delivery_of(client, caller, delivery["id"]))["attempt_count"] == 1
+        s.clock.advance(10)  # due, but still leased: not sent
+        await barrier(s.client, caller, s.rx, s.sentinel_id)
+        assert len(s.rx.to("/hooks")) == 1
+        assert (await delivery_of(s.client, caller, delivery["id"]))["attempt_count"] == 1
 
-        clock.advance(60)  # the lease has lapsed
-        await rx.wait_for(2, path="/hooks")
-        taken_over = await wait_attempts(client, caller, delivery["id"], 2)
-        await barrier(client, caller, rx, sentinel_id)
+        s.clock.advance(60)  # the lease has lapsed
+        taken_over = await attempted(s, caller, delivery["id"], 2)
+        await barrier(s.client, caller, s.rx, s.sentinel_id)
     assert taken_over["status"] == "success"
     assert taken_over["response_status"] == 200
-    assert len(rx.to("/hooks")) == 2
-    assert {r.headers["x-genfire-delivery"] for r in rx.to("/hooks")} == {delivery["id"]}
+    assert len(s.rx.to("/hooks")) == 2
+    assert {r.headers["x-genfire-delivery"] for r in s.rx.to("/hooks")} == {delivery["id"]}
 
 
 async def test_an_attempt_cut_short_by_a_stop_is_sent_after_the_restart(
@@ -200,17 +193,9 @@ async def test_a_delivery_another_sender_just_attempted_is_not_sent_again_before
     """PostgreSQL, read committed: this sender reads the due deliveries, then claims them.
     If another sender claims, attempts and reschedules one in between, the claim must not
     take it: it is no longer due."""
-    clock = FakeClock()
-    async with (
-        receiver(Answer(500, b"boom")) as rx,
-        client_with(ctx, clock=clock, fetch_allow_hosts=ALLOW) as client,
-    ):
-        endpoint = await create_endpoint(client, caller, rx.url(), events=["run.completed"])
-        sentinel_id = await sentinel(client, caller, rx)
-        await finished_run(client, caller)
-        delivery = await only_delivery(client, caller, endpoint["id"])
-        await rx.wait_for(1, path="/hooks")
-        first = await wait_attempts(client, caller, delivery["id"], 1)
+    async with on_a_fake_clock(ctx, caller, Answer(500, b"boom")) as s:
+        _run, delivery = await one_delivery(s, caller)
+        first = await attempted(s, caller, delivery["id"], 1)
 
         async with db.write() as other_sender:
             # Another sender holds the row (it is claiming it) when the retry falls due ...
@@ -219,7 +204,7 @@ async def test_a_delivery_another_sender_just_attempted_is_not_sent_again_before
                 .where(WebhookDelivery.id == delivery["id"])
                 .with_for_update()
             )
-            clock.advance(10)
+            s.clock.advance(10)
             await _wait_until_a_claim_waits(db)
             # ... and attempts it (the receiver fails it again) and reschedules it.
             await other_sender.execute(
@@ -227,16 +212,16 @@ async def test_a_delivery_another_sender_just_attempted_is_not_sent_again_before
                 .where(WebhookDelivery.id == delivery["id"])
                 .values(
                     attempt_count=2,
-                    last_attempt_at=clock.now,
-                    next_attempt_at=clock.now + timedelta(minutes=5),
+                    last_attempt_at=s.clock.now,
+                    next_attempt_at=s.clock.now + timedelta(minutes=5),
                     response_status=500,
                     last_error="The receiver answered 500.",
                 )
             )
-        await barrier(client, caller, rx, sentinel_id)
-        after = await delivery_of(client, caller, delivery["id"])
+        await barrier(s.client, caller, s.rx, s.sentinel_id)
+        after = await delivery_of(s.client, caller, delivery["id"])
     assert first["status"] == "pending"
-    assert len(rx.to("/hooks")) == 1, "sent again 5 minutes before its retry was due"
+    assert len(s.rx.to("/hooks")) == 1, "sent again 5 minutes before its retry was due"
     assert after["attempt_count"] == 2
     assert after["status"] == "pending"
 
