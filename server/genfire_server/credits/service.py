@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -195,12 +196,14 @@ async def hold_many(
         return []
     total = sum(amount for amount, _reference in holds)
     balance = await _move_balance(session, account_id, -total) + total
-    now = utcnow()
+    start = utcnow()
     hold_rows: list[dict[str, object]] = []
     entries: list[dict[str, object]] = []
-    for amount, reference in holds:
+    for step, (amount, reference) in enumerate(holds):
         hold_id = new_id("hold")
         balance -= amount
+        # A microsecond apart, so the ledger read in time order replays the steps.
+        now = start + timedelta(microseconds=step)
         hold_rows.append(
             {
                 "id": hold_id,

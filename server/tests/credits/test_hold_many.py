@@ -65,6 +65,9 @@ async def test_ledger_entries_read_as_holds_taken_one_after_another(
     assert [entry.reason for entry in in_order] == [f"ref-{i}" for i in range(len(amounts))]
     # Each entry is "this change, and what it left": 50 - 7, then - 3, - 11, - 4.5.
     assert [entry.balance_after_milli for entry in in_order] == [43_000, 40_000, 29_000, 24_500]
+    # Read in time order, as a statement would list them, they replay the same steps.
+    by_time = sorted(entries.values(), key=lambda entry: (entry.created_at, entry.id))
+    assert [entry.balance_after_milli for entry in by_time] == [43_000, 40_000, 29_000, 24_500]
     assert await ledger.state(db, caller.account_id) == (24_500, 24_500)
     assert await ledger.kinds(db, caller.account_id) == {"grant": 1, "hold": 4}
 
