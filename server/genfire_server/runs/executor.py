@@ -91,6 +91,7 @@ class RunExecutor:
         # Waiters of `wait_for`: an event per run and how many wait on it.
         self._waiters: dict[str, tuple[asyncio.Event, int]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._sweep_stop = asyncio.Event()
         self._last_housekeeping = 0.0
         self._started = False
         # Told about every finished run inside its transaction (batch progress, webhooks).
@@ -107,6 +108,7 @@ class RunExecutor:
             return
         await self.broker.startup()
         self._started = True
+        self._sweep_stop = asyncio.Event()
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
         for companion in self.companions:
             await companion.start()
@@ -121,9 +123,14 @@ class RunExecutor:
             return
         self._started = False  # from now on nothing new is claimed
         if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+            # Let a sweep in progress finish rather than cancel it inside a transaction (a
+            # connection cancelled mid-write can leave SQLite's write lock held).
+            self._sweep_stop.set()
+            _done, sweeping = await asyncio.wait({self._sweeper}, timeout=5.0)
+            for task in sweeping:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         running = list(self._executing)
         if running:
             _done, still = await asyncio.wait(running, timeout=grace_seconds)
@@ -520,7 +527,7 @@ class RunExecutor:
 
     async def _sweep_forever(self) -> None:
         first = True
-        while True:
+        while self._started:
             try:
                 await self.sweep(everything_queued=first)
                 first = False
@@ -528,7 +535,10 @@ class RunExecutor:
                 raise
             except Exception:
                 log.exception("sweep failed")
-            await asyncio.sleep(self.ctx.settings.sweep_interval_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._sweep_stop.wait(), timeout=self.ctx.settings.sweep_interval_seconds
+                )
 
     async def sweep(self, *, everything_queued: bool = False) -> int:
         """Re-dispatch lost and abandoned runs; returns how many were sent."""

@@ -53,6 +53,7 @@ RESPONSE_BODY_LIMIT = 2048
 USER_AGENT = "GenFire-Server/0.1 (+webhooks)"
 _CLAIM_BATCH = 50
 _BODY_SECONDS = 2.0
+_STOP_SECONDS = 5.0
 _ENDED = "The endpoint was disabled or deleted while this attempt was in flight."
 _POLL_SECONDS = 1.0
 
@@ -111,6 +112,7 @@ class WebhookSender:
         self._loop_task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
+        self._stopping = False
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -120,6 +122,7 @@ class WebhookSender:
         self._client = safe_http.safe_async_client(
             self.ctx.settings.fetch_allow, timeout=self.timeout, keep_cookies=False
         )
+        self._stopping = False
         self._loop_task = asyncio.get_running_loop().create_task(self._run_forever())
 
     async def stop(self, grace_seconds: float = 5.0) -> None:
@@ -127,14 +130,20 @@ class WebhookSender:
         leases lapse and the next start sends them again)."""
         if self._loop_task is None:
             return
-        self._loop_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._loop_task
+        # Let the loop finish its pass rather than cancel it inside a transaction: a
+        # connection cancelled mid-write can leave SQLite's write lock held.
+        self._stopping = True
+        self.wake()
+        _done, running = await asyncio.wait({self._loop_task}, timeout=_STOP_SECONDS)
+        for task in running:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         self._loop_task = None
         if self._sending:
             _done, still = await asyncio.wait(list(self._sending), timeout=grace_seconds)
             for task in still:
-                task.cancel()
+                task.cancel()  # records are shielded: an attempt's outcome is still written
             await asyncio.gather(*still, return_exceptions=True)
         if self._client is not None:
             await self._client.aclose()
@@ -161,7 +170,7 @@ class WebhookSender:
 
     async def _run_forever(self) -> None:
         poll = min(_POLL_SECONDS, self.ctx.settings.sweep_interval_seconds)
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 claimed = await self.send_due()
@@ -170,7 +179,7 @@ class WebhookSender:
             except Exception:
                 log.exception("webhook sweep failed")
                 claimed = 0
-            if claimed == 0:
+            if claimed == 0 and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll)
 
@@ -251,7 +260,7 @@ class WebhookSender:
             return
         delivery, endpoint = row
         if endpoint.status != "active":
-            await self._give_up(delivery_id, f"The endpoint is {endpoint.status}.")
+            await asyncio.shield(self._give_up(delivery_id, f"The endpoint is {endpoint.status}."))
             return
         secret = service.secret_of(self.ctx.settings, endpoint)
         try:
@@ -259,10 +268,15 @@ class WebhookSender:
         except Exception:  # whatever went wrong, the attempt counts: no endless resending
             log.exception("webhook attempt failed unexpectedly", extra={"delivery_id": delivery_id})
             attempt = Attempt(None, None, "The attempt failed inside the server.", None, {}, True)
+        # Shielded: stopping cancels attempts in flight, and a write cancelled halfway
+        # could leave its connection (and SQLite's write lock) in a transaction.
+        await asyncio.shield(self._record_or_count(delivery, attempt))
+
+    async def _record_or_count(self, delivery: WebhookDelivery, attempt: Attempt) -> None:
         try:
             await self._record(delivery, attempt)
         except Exception:
-            log.exception("could not record a webhook attempt", extra={"delivery_id": delivery_id})
+            log.exception("could not record a webhook attempt", extra={"delivery_id": delivery.id})
             failed = Attempt(None, None, "The answer could not be recorded.", None, {}, True)
             await self._record(delivery, failed)
 
