@@ -50,14 +50,9 @@ async def create_batch(
     async def work(claim: idempotency.Claim) -> Response:
         if claim.resource_id is not None:  # an earlier attempt created it, then died
             async with ctx.db.read() as session:
-                batch = await service.get(session, principal.account_id, claim.resource_id)
-                items = await service.list_items(session, batch, status=None)
-            created = BatchCreated.model_validate(
-                {
-                    **service.render(batch).model_dump(),
-                    "items": [service.render_item(item, batch) for item in items],
-                }
-            )
+                created = await service.created_earlier(
+                    session, principal.account_id, claim.resource_id
+                )
         else:
             created = await service.create(ctx, principal, request_id, body, claim)
         try:

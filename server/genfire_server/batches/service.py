@@ -136,8 +136,14 @@ async def create(
         ]
         await session.execute(insert(BatchItem), rows)
         await claim.record(session, batch_id)
-    items = [BatchItemOut.model_validate(_item_fields(BatchItem(**row), batch)) for row in rows]
-    return BatchCreated.model_validate({**_batch_fields(batch), "items": items})
+    return with_items(batch, [BatchItem(**row) for row in rows])
+
+
+async def created_earlier(session: AsyncSession, account_id: str, batch_id: str) -> BatchCreated:
+    """The batch an earlier attempt with the same Idempotency-Key stored before it died,
+    as it stands now."""
+    batch = await get(session, account_id, batch_id)
+    return with_items(batch, await list_items(session, batch, status=None))
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -223,6 +229,12 @@ def _item_fields(item: BatchItem, batch: Batch) -> dict[str, Any]:
         "updated_at": item.updated_at,
         "completed_at": item.completed_at,
     }
+
+
+def with_items(batch: Batch, items: list[BatchItem]) -> BatchCreated:
+    """`POST /batches`' answer: the batch and every item."""
+    rendered = [render_item(item, batch) for item in items]
+    return BatchCreated.model_validate({**_batch_fields(batch), "items": rendered})
 
 
 def render(batch: Batch) -> BatchOut:

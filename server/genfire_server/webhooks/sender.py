@@ -368,7 +368,7 @@ class WebhookSender:
                 await session.execute(
                     update(WebhookDelivery)
                     .where(WebhookDelivery.id == delivery.id)
-                    .values(status="failed", next_attempt_at=None, last_error=_ENDED)
+                    .values(**service.ended(_ENDED, now))
                 )
             if attempt.sent:
                 await session.execute(
